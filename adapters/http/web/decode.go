@@ -1,0 +1,54 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/invopop/validation"
+)
+
+// Decode reads the request's JSON body into dst strictly: the media type must be JSON,
+// unknown fields and trailing data are rejected, and an empty body counts as `{}` so that
+// validation, not parsing, reports missing fields.
+func Decode(c *fiber.Ctx, dst any) error {
+	body := c.Body()
+	if len(bytes.TrimSpace(body)) == 0 {
+		body = []byte("{}")
+	} else if !isJSON(c.Get(fiber.HeaderContentType)) {
+		return NewError(http.StatusUnsupportedMediaType, "unsupported_media_type")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return decodeError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return &Error{Status: http.StatusBadRequest, Code: "invalid_json"}
+	}
+	return nil
+}
+
+func isJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return false
+	}
+	return mt == "application/json" || strings.HasSuffix(mt, "+json")
+}
+
+func decodeError(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) && typeErr.Field != "" {
+		return validation.Errors{typeErr.Field: validation.NewError("invalid_type", "has the wrong type")}
+	}
+	if field, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return &Error{Status: http.StatusBadRequest, Code: "unknown_field", Data: map[string]any{"Field": strings.Trim(field, `"`)}}
+	}
+	return &Error{Status: http.StatusBadRequest, Code: "invalid_json", Err: err}
+}

@@ -1,0 +1,48 @@
+package web
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/keelhq/keel/platform/validate"
+)
+
+// ContentTypeProblem is the media type of every error response.
+const ContentTypeProblem = "application/problem+json"
+
+// Problem is an RFC 9457 problem details object, with Keel's `code`, `requestId` and
+// field `errors` members.
+type Problem struct {
+	Type       string                `json:"type"`
+	Title      string                `json:"title"`
+	Status     int                   `json:"status"`
+	Detail     string                `json:"detail,omitempty"`
+	Code       string                `json:"code"`
+	Instance   string                `json:"instance,omitempty"`
+	RequestID  string                `json:"requestId,omitempty"`
+	Errors     []validate.FieldError `json:"errors,omitempty"`
+	Extensions map[string]any        `json:"-"`
+}
+
+// TypeURI is the documentation link of a problem code.
+func TypeURI(code string) string {
+	return "/docs/problems#" + strings.ReplaceAll(code, "_", "-")
+}
+
+// MarshalJSON writes the standard members followed by the extensions.
+func (p Problem) MarshalJSON() ([]byte, error) {
+	type plain Problem
+	base, err := json.Marshal(plain(p))
+	if err != nil || len(p.Extensions) == 0 {
+		return base, err
+	}
+	ext, err := json.Marshal(p.Extensions)
+	if err != nil {
+		return nil, err
+	}
+	// Both are JSON objects: splice the extension members into the base object.
+	out := make([]byte, 0, len(base)+len(ext))
+	out = append(out, base[:len(base)-1]...)
+	out = append(out, ',')
+	return append(out, ext[1:]...), nil
+}

@@ -1,0 +1,60 @@
+// Package web is the HTTP toolkit shared by every context's routes: the request's
+// localizer and id, strict JSON decoding, and the single error handler that turns errors
+// into RFC 9457 problem details.
+package web
+
+import (
+	"context"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/keelhq/keel/platform/i18n"
+)
+
+// Keys of values stored in a request's locals.
+const (
+	localsRequestID     = "keel.requestID"
+	localsLocalizer     = "keel.localizer"
+	localsLangExplicit  = "keel.langExplicit"
+	// UnknownMethodKey is the request user value under which an HTTP method Fiber does
+	// not know is recorded (see the server's method guard).
+	UnknownMethodKey = "keel.unknownMethod"
+)
+
+// RequestID returns the request's id (set by the request-id middleware).
+func RequestID(c *fiber.Ctx) string {
+	id, _ := c.Locals(localsRequestID).(string)
+	return id
+}
+
+// SetRequestID records the request's id.
+func SetRequestID(c *fiber.Ctx, id string) { c.Locals(localsRequestID, id) }
+
+// Localizer returns the localizer negotiated for the request.
+func Localizer(c *fiber.Ctx) *i18n.Localizer {
+	l, _ := c.Locals(localsLocalizer).(*i18n.Localizer)
+	return l
+}
+
+// SetLocalizer records the negotiated language; explicit means the client asked for it
+// (?lang= or Accept-Language), so a signed-in user's stored locale must not override it.
+func SetLocalizer(c *fiber.Ctx, l *i18n.Localizer, explicit bool) {
+	c.Locals(localsLocalizer, l)
+	c.Locals(localsLangExplicit, explicit)
+	c.Set(fiber.HeaderContentLanguage, l.Lang())
+}
+
+// LangExplicit reports whether the client chose the language itself.
+func LangExplicit(c *fiber.Ctx) bool {
+	b, _ := c.Locals(localsLangExplicit).(bool)
+	return b
+}
+
+// UnknownMethod returns the unknown method recorded for the request, if any.
+func UnknownMethod(c *fiber.Ctx) (string, bool) {
+	m, ok := c.Locals(UnknownMethodKey).(string)
+	return m, ok
+}
+
+// Ctx returns the request's context.Context, which carries its deadline and log attributes.
+func Ctx(c *fiber.Ctx) context.Context { return c.UserContext() }

@@ -1,0 +1,72 @@
+// Package boot wires Keel's long-running processes with fx: configuration and logging
+// first (a bad setting stops the process before anything starts), then the platform
+// module, the process's own modules, and an orderly start and stop.
+package boot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"go.uber.org/fx"
+	"go.uber.org/fx/fxevent"
+
+	"github.com/keelhq/keel/platform/config"
+	"github.com/keelhq/keel/platform/logging"
+)
+
+// startTimeout bounds start-up: connecting to PostgreSQL, binding the listener, starting
+// job and scheduler loops.
+const startTimeout = 30 * time.Second
+
+// Run is the whole main of a long-running process: it returns the exit status.
+func Run(process string, modules ...fx.Option) int {
+	cfg, err := config.Load(process)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "keel %s: %v\n", process, err)
+		return 2
+	}
+	log := logging.New(os.Stdout, cfg.LogLevel, process)
+	log.Info("starting", slog.Any("config", cfg))
+
+	app := fx.New(
+		fx.Supply(cfg, log),
+		fx.WithLogger(func() fxevent.Logger {
+			l := &fxevent.SlogLogger{Logger: log}
+			l.UseLogLevel(slog.LevelDebug)
+			return l
+		}),
+		fx.StopTimeout(cfg.ShutdownTimeout),
+		fx.Options(modules...),
+	)
+	if err := app.Err(); err != nil {
+		log.Error("cannot assemble the process", slog.String("error", err.Error()))
+		return 1
+	}
+
+	startCtx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	if err := app.Start(startCtx); err != nil {
+		return 1 // fx has logged the failure and rolled back what had started
+	}
+	log.Info("started", slog.String("http_addr", cfg.HTTPAddr))
+
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	sig := <-sigs
+	signal.Stop(sigs)
+	log.Info("stopping", slog.String("signal", sig.String()), slog.Duration("deadline", cfg.ShutdownTimeout))
+
+	stopCtx, stopCancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer stopCancel()
+	if err := app.Stop(stopCtx); err != nil {
+		log.Error("stop failed", slog.String("error", err.Error()))
+		return 1
+	}
+	log.Info("stopped")
+	return 0
+}

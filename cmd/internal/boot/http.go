@@ -1,0 +1,61 @@
+package boot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/fx"
+
+	"github.com/keelhq/keel/adapters/http/server"
+	"github.com/keelhq/keel/platform/config"
+	"github.com/keelhq/keel/platform/health"
+	"github.com/keelhq/keel/platform/i18n"
+)
+
+// Routes is implemented by each context's HTTP adapter; the api mounts every one it is
+// given in the "routes" group.
+type Routes interface {
+	Mount(r fiber.Router)
+}
+
+// HTTP serves the process's Fiber application on HTTP_ADDR. The listener is bound in
+// OnStart, so a port in use fails the start with a message naming it.
+var HTTP = fx.Module("http",
+	fx.Provide(fx.Annotate(newApp, fx.ParamTags(``, ``, ``, ``, ``, `group:"routes"`))),
+	fx.Invoke(serve),
+)
+
+func newApp(cfg *config.Config, log *slog.Logger, bundle *i18n.Bundle, reg *prometheus.Registry,
+	checker *health.Checker, routes []Routes) *fiber.App {
+	app := server.New(server.Deps{Config: cfg, Logger: log, Bundle: bundle, Registry: reg, Health: checker})
+	for _, r := range routes {
+		r.Mount(app)
+	}
+	return app
+}
+
+func serve(lc fx.Lifecycle, app *fiber.App, cfg *config.Config, log *slog.Logger) {
+	lc.Append(fx.Hook{
+		OnStart: func(context.Context) error {
+			ln, err := net.Listen("tcp", cfg.HTTPAddr)
+			if err != nil {
+				return fmt.Errorf("cannot listen on HTTP_ADDR=%s: %w", cfg.HTTPAddr, err)
+			}
+			log.Info("listening", slog.String("addr", ln.Addr().String()))
+			go func() {
+				if err := app.Listener(ln); err != nil && !errors.Is(err, net.ErrClosed) {
+					log.Error("http server stopped", slog.String("error", err.Error()))
+				}
+			}()
+			return nil
+		},
+		OnStop: func(ctx context.Context) error {
+			return app.ShutdownWithContext(ctx)
+		},
+	})
+}

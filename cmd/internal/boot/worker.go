@@ -1,0 +1,46 @@
+package boot
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"go.uber.org/fx"
+
+	"github.com/keelhq/keel/adapters/jobs"
+	"github.com/keelhq/keel/platform/config"
+	"github.com/keelhq/keel/platform/database"
+)
+
+// Worker runs River on the shared pgx pool with every job kind registered in the "jobs"
+// group. On stop it lets in-flight jobs finish until the shutdown deadline, then cancels
+// them (River retries cancelled jobs).
+var Worker = fx.Module("worker",
+	fx.Provide(fx.Annotate(newWorker, fx.ParamTags(``, ``, ``, `group:"jobs"`))),
+	fx.Invoke(func(*river.Client[pgx.Tx]) {}),
+)
+
+func newWorker(lc fx.Lifecycle, cfg *config.Config, db *database.DB, regs []jobs.Registration, log *slog.Logger) (*river.Client[pgx.Tx], error) {
+	client, err := jobs.NewWorker(db.Pool, regs, jobs.WorkerOptions{
+		Concurrency: cfg.Worker.Concurrency,
+		JobTimeout:  cfg.Worker.JobTimeout,
+	}, log)
+	if err != nil {
+		return nil, err
+	}
+	lc.Append(fx.Hook{
+		// The client outlives the start-up context; stopping goes through Stop.
+		OnStart: func(ctx context.Context) error { return client.Start(context.WithoutCancel(ctx)) },
+		OnStop: func(ctx context.Context) error {
+			soft, cancel := context.WithTimeout(ctx, cfg.ShutdownTimeout*3/4)
+			defer cancel()
+			if err := client.Stop(soft); err == nil {
+				return nil
+			}
+			log.Warn("jobs still running at the shutdown deadline; cancelling them")
+			return client.StopAndCancel(ctx)
+		},
+	})
+	return client, nil
+}

@@ -1,0 +1,14 @@
+// Command worker runs Keel's background jobs (River) and serves /livez, /readyz and
+// /metrics on its own HTTP_ADDR (default :8081).
+package main
+
+import (
+	"os"
+
+	"github.com/keelhq/keel/cmd/internal/boot"
+	"github.com/keelhq/keel/platform/config"
+)
+
+func main() {
+	os.Exit(boot.Run(config.ProcessWorker, boot.Platform, boot.HTTP, boot.Mail, boot.Worker))
+}

@@ -1,0 +1,95 @@
+// Package archrules checks Keel's layering rules over an import graph.
+//
+// The checker is pure: it takes the packages that `go list -deps -json ./...` prints and the
+// module path, and returns every import that breaks a rule of ARCHITECTURE.md. The top-level
+// directory of a package, relative to the module, is its layer; below domain/ the second path
+// element is the bounded context (domain/kernel is the shared kernel, not a context). Load runs
+// go list for the module around a directory, so a test can check the real repository.
+package archrules
+
+// Rule names one layering rule. Its value is a short, stable name fit for grepping CI logs;
+// Sentence says the rule in words.
+type Rule string
+
+// The layering rules, one per way an import can go wrong.
+const (
+	// RuleContextIsolation: a bounded context imports another context.
+	RuleContextIsolation Rule = "context-isolation"
+	// RuleDomainNoOuterLayer: a context imports application, adapters, platform, cmd or any
+	// other module package outside domain and ports.
+	RuleDomainNoOuterLayer Rule = "domain-no-outer-layer"
+	// RuleDomainNoInfrastructure: a context imports a third-party library that is not on the
+	// allowlist of tiny pure libraries.
+	RuleDomainNoInfrastructure Rule = "domain-no-infrastructure"
+	// RuleKernelPure: domain/kernel imports anything beyond the standard library and the
+	// allowlist.
+	RuleKernelPure Rule = "kernel-pure"
+	// RulePortsPure: ports imports anything beyond the standard library, domain/kernel and
+	// the allowlist.
+	RulePortsPure Rule = "ports-pure"
+	// RuleApplicationNoOuterLayer: application imports a module package other than domain,
+	// ports or application itself.
+	RuleApplicationNoOuterLayer Rule = "application-no-outer-layer"
+	// RuleApplicationNoInfrastructure: application imports a third-party library that is not
+	// on the allowlist.
+	RuleApplicationNoInfrastructure Rule = "application-no-infrastructure"
+	// RulePlatformNoBusiness: platform imports domain, application, adapters or cmd.
+	RulePlatformNoBusiness Rule = "platform-no-business"
+	// RuleAdaptersNoCmd: adapters imports cmd.
+	RuleAdaptersNoCmd Rule = "adapters-no-cmd"
+	// RuleMigrationsStandalone: migrations imports domain, application, adapters, platform or
+	// cmd.
+	RuleMigrationsStandalone Rule = "migrations-standalone"
+	// RuleNoCmdImports: a package imports cmd from outside that process's own folder.
+	RuleNoCmdImports Rule = "no-cmd-imports"
+)
+
+var sentences = map[Rule]string{
+	RuleContextIsolation:            "contexts never import each other (share only domain/kernel; meet in application or through events)",
+	RuleDomainNoOuterLayer:          "domain imports no outer layer (only the standard library, ports, domain/kernel and its own context)",
+	RuleDomainNoInfrastructure:      "no infrastructure library inside the hexagon (domain allows only tiny pure libraries)",
+	RuleKernelPure:                  "domain/kernel imports only the standard library and tiny pure libraries",
+	RulePortsPure:                   "ports import only the standard library, domain/kernel and tiny pure libraries",
+	RuleApplicationNoOuterLayer:     "application imports domain and ports, never adapters, platform, cmd or other outer packages",
+	RuleApplicationNoInfrastructure: "application imports no infrastructure library (adapters implement the ports instead)",
+	RulePlatformNoBusiness:          "platform never imports domain, application, adapters or cmd",
+	RuleAdaptersNoCmd:               "adapters never import cmd",
+	RuleMigrationsStandalone:        "migrations never import domain, application, adapters, platform or cmd",
+	RuleNoCmdImports:                "nothing outside cmd imports cmd, and no process imports another (cmd/internal is shared wiring)",
+}
+
+// Sentence returns the rule in words, for a failure message; an unknown rule returns its name.
+func (r Rule) Sentence() string {
+	if s, ok := sentences[r]; ok {
+		return s
+	}
+	return string(r)
+}
+
+// Rules returns every rule in a stable order.
+func Rules() []Rule {
+	return []Rule{
+		RuleContextIsolation,
+		RuleDomainNoOuterLayer,
+		RuleDomainNoInfrastructure,
+		RuleKernelPure,
+		RulePortsPure,
+		RuleApplicationNoOuterLayer,
+		RuleApplicationNoInfrastructure,
+		RulePlatformNoBusiness,
+		RuleAdaptersNoCmd,
+		RuleMigrationsStandalone,
+		RuleNoCmdImports,
+	}
+}
+
+var pureLibraries = []string{
+	"github.com/google/uuid",
+	"github.com/invopop/validation",
+}
+
+// PureLibraries returns the third-party import paths that domain, ports and application may
+// import, each with everything below it: tiny, pure libraries with no I/O.
+func PureLibraries() []string {
+	return append([]string(nil), pureLibraries...)
+}

@@ -1,0 +1,205 @@
+// Package config loads Keel's configuration from environment variables into one typed
+// struct, with defaults that work on a development machine, and validates it so that a
+// bad value stops a process before it serves, naming every bad variable.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+)
+
+// Environments a process can run in.
+const (
+	EnvDevelopment = "development"
+	EnvTest        = "test"
+	EnvProduction  = "production"
+)
+
+// Process names, used for per-process defaults such as the listen address.
+const (
+	ProcessAPI     = "api"
+	ProcessWorker  = "worker"
+	ProcessCron    = "cron"
+	ProcessMigrate = "migrate"
+	ProcessAdmin   = "admin"
+)
+
+// defaultAddrs are the per-process listen addresses when HTTP_ADDR is not set.
+var defaultAddrs = map[string]string{
+	ProcessAPI:    ":8080",
+	ProcessWorker: ":8081",
+	ProcessCron:   ":8082",
+}
+
+// devOrigins are the allowed browser origins outside production when none are configured.
+var devOrigins = []string{"http://localhost:*", "http://127.0.0.1:*"}
+
+const defaultRedisURL = "redis://127.0.0.1:6379/0"
+
+// Config is the whole configuration of every Keel process. Field tags name the variables;
+// `secret` marks values that are masked when the configuration is logged.
+type Config struct {
+	// Process is the name of the running binary (api, worker, cron, ...); not configurable.
+	Process string `env:"-"`
+
+	Env             string        `env:"APP_ENV" envDefault:"development"`
+	HTTPAddr        string        `env:"HTTP_ADDR"`
+	LogLevel        string        `env:"LOG_LEVEL" envDefault:"info"`
+	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"10s"`
+
+	HTTP     HTTP     `envPrefix:"HTTP_"`
+	Database Database `envPrefix:"DATABASE_"`
+	Redis    Redis    `envPrefix:"REDIS_"`
+	Worker   Worker   `envPrefix:"WORKER_"`
+	Mail     Mail     `envPrefix:"MAIL_"`
+
+	CORSAllowedOrigins []string `env:"CORS_ALLOWED_ORIGINS"`
+	WSAllowedOrigins   []string `env:"WS_ALLOWED_ORIGINS"`
+	RateLimitEnabled   bool     `env:"RATE_LIMIT_ENABLED" envDefault:"true"`
+}
+
+// HTTP holds the HTTP server settings shared by all processes.
+type HTTP struct {
+	ReadTimeout    time.Duration `env:"READ_TIMEOUT" envDefault:"10s"`
+	WriteTimeout   time.Duration `env:"WRITE_TIMEOUT" envDefault:"15s"`
+	IdleTimeout    time.Duration `env:"IDLE_TIMEOUT" envDefault:"60s"`
+	RequestTimeout time.Duration `env:"REQUEST_TIMEOUT" envDefault:"10s"`
+	BodyLimit      int           `env:"BODY_LIMIT" envDefault:"1048576"`
+	TrustedProxies []string      `env:"TRUSTED_PROXIES"`
+}
+
+// Database holds the PostgreSQL settings.
+type Database struct {
+	URL              string        `env:"URL" envDefault:"postgres://postgres@127.0.0.1:5432/keel?sslmode=disable" secret:"url"`
+	MaxConns         int32         `env:"MAX_CONNS" envDefault:"10"`
+	MinConns         int32         `env:"MIN_CONNS" envDefault:"0"`
+	StatementTimeout time.Duration `env:"STATEMENT_TIMEOUT" envDefault:"5s"`
+	ConnectTimeout   time.Duration `env:"CONNECT_TIMEOUT" envDefault:"5s"`
+}
+
+// Worker holds the job worker's settings.
+type Worker struct {
+	Concurrency int           `env:"CONCURRENCY" envDefault:"10"`
+	JobTimeout  time.Duration `env:"JOB_TIMEOUT" envDefault:"1m"`
+}
+
+// Mail holds the e-mail settings. The "dir" driver writes .eml files for development; the
+// "smtp" driver sends through a relay and is required in production.
+type Mail struct {
+	Driver       string `env:"DRIVER" envDefault:"dir"`
+	From         string `env:"FROM" envDefault:"Keel <no-reply@keel.localhost>"`
+	Dir          string `env:"DIR" envDefault:"tmp/mail"`
+	SMTPHost     string `env:"SMTP_HOST" envDefault:"127.0.0.1"`
+	SMTPPort     int    `env:"SMTP_PORT" envDefault:"587"`
+	SMTPUsername string `env:"SMTP_USERNAME"`
+	SMTPPassword string `env:"SMTP_PASSWORD" secret:"true"`
+	SMTPTLS      string `env:"SMTP_TLS" envDefault:"starttls"`
+	// LinkBaseURL is where links in e-mails point (the web client's origin).
+	LinkBaseURL string `env:"LINK_BASE_URL" envDefault:"http://localhost:3000"`
+}
+
+// Redis holds the Redis settings. An empty URL disables Redis (single-instance mode).
+type Redis struct {
+	URL       string        `env:"URL" secret:"url"`
+	KeyPrefix string        `env:"KEY_PREFIX" envDefault:"keel:"`
+	Timeout   time.Duration `env:"TIMEOUT" envDefault:"500ms"`
+}
+
+// Load reads the configuration for process from the environment and validates it.
+func Load(process string) (*Config, error) {
+	return LoadFrom(process, environ())
+}
+
+// LoadFrom reads the configuration for process from the given variables and validates it.
+func LoadFrom(process string, vars map[string]string) (*Config, error) {
+	cfg := &Config{Process: process}
+	if err := env.ParseWithOptions(cfg, env.Options{Environment: vars}); err != nil {
+		return nil, parseError(cfg, err)
+	}
+	cfg.applyDefaults(vars)
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// applyDefaults fills defaults that depend on the process, the environment, or on the
+// difference between an unset and an empty variable (the env library treats them alike).
+func (c *Config) applyDefaults(vars map[string]string) {
+	if c.HTTPAddr == "" {
+		c.HTTPAddr = defaultAddrs[c.Process]
+	}
+	if _, set := vars["REDIS_URL"]; !set {
+		c.Redis.URL = defaultRedisURL
+	}
+	if c.Env != EnvProduction {
+		if _, set := vars["CORS_ALLOWED_ORIGINS"]; !set {
+			c.CORSAllowedOrigins = devOrigins
+		}
+		if _, set := vars["WS_ALLOWED_ORIGINS"]; !set {
+			c.WSAllowedOrigins = devOrigins
+		}
+	}
+}
+
+// RedisEnabled reports whether a Redis URL is configured.
+func (c *Config) RedisEnabled() bool { return c.Redis.URL != "" }
+
+// IsProduction reports whether the process runs with APP_ENV=production.
+func (c *Config) IsProduction() bool { return c.Env == EnvProduction }
+
+func environ() map[string]string {
+	vars := make(map[string]string)
+	for _, kv := range os.Environ() {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			vars[k] = v
+		}
+	}
+	return vars
+}
+
+// parseError names the variable behind each value the env library could not parse.
+func parseError(cfg *Config, err error) error {
+	keys := fieldKeys(cfg)
+	var agg env.AggregateError
+	if !errors.As(err, &agg) {
+		return fmt.Errorf("invalid configuration: %w", err)
+	}
+	msgs := make([]string, 0, len(agg.Errors))
+	for _, e := range agg.Errors {
+		var pe env.ParseError
+		if errors.As(e, &pe) {
+			msgs = append(msgs, fmt.Sprintf("%s: cannot parse as %s", keys[pe.Name], typeName(pe.Type.String())))
+			continue
+		}
+		msgs = append(msgs, e.Error())
+	}
+	return &Error{Problems: msgs}
+}
+
+func typeName(t string) string {
+	switch t {
+	case "time.Duration":
+		return "a duration such as 500ms, 10s or 5m"
+	case "bool":
+		return "true or false"
+	case "int", "int32", "int64":
+		return "a whole number"
+	}
+	return t
+}
+
+// Error lists every configuration problem found, one "VARIABLE: reason" per entry.
+type Error struct {
+	Problems []string
+}
+
+// Error implements error.
+func (e *Error) Error() string {
+	return "invalid configuration: " + strings.Join(e.Problems, "; ")
+}

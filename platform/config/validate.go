@@ -1,0 +1,167 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"path"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/invopop/validation"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/keelhq/keel/platform/database"
+)
+
+// Validate checks every setting and reports all problems at once, each naming its variable.
+func (c *Config) Validate() error {
+	err := validation.Errors{
+		"APP_ENV":          validation.Validate(c.Env, validation.Required, validation.In(EnvDevelopment, EnvTest, EnvProduction)),
+		"HTTP_ADDR":        validation.Validate(c.HTTPAddr, validation.When(c.serves(), validation.By(listenAddr))),
+		"LOG_LEVEL":        validation.Validate(c.LogLevel, validation.In("debug", "info", "warn", "error")),
+		"SHUTDOWN_TIMEOUT": durationIn(c.ShutdownTimeout, time.Second, 5*time.Minute),
+
+		"HTTP_READ_TIMEOUT":    durationIn(c.HTTP.ReadTimeout, 100*time.Millisecond, 10*time.Minute),
+		"HTTP_WRITE_TIMEOUT":   durationIn(c.HTTP.WriteTimeout, 100*time.Millisecond, 10*time.Minute),
+		"HTTP_IDLE_TIMEOUT":    durationIn(c.HTTP.IdleTimeout, time.Second, time.Hour),
+		"HTTP_REQUEST_TIMEOUT": durationIn(c.HTTP.RequestTimeout, 100*time.Millisecond, 10*time.Minute),
+		"HTTP_BODY_LIMIT":      validation.Validate(c.HTTP.BodyLimit, validation.Min(1024), validation.Max(1<<30)),
+		"HTTP_TRUSTED_PROXIES": validation.Validate(c.HTTP.TrustedProxies, validation.Each(validation.By(ipOrCIDR))),
+
+		"DATABASE_URL":               validation.Validate(c.Database.URL, validation.Required, validation.By(postgresURL)),
+		"DATABASE_MAX_CONNS":         validation.Validate(int(c.Database.MaxConns), validation.Min(1), validation.Max(1000)),
+		"DATABASE_MIN_CONNS":         validation.Validate(int(c.Database.MinConns), validation.Min(0), validation.Max(int(c.Database.MaxConns))),
+		"DATABASE_STATEMENT_TIMEOUT": durationIn(c.Database.StatementTimeout, 10*time.Millisecond, 10*time.Minute),
+		"DATABASE_CONNECT_TIMEOUT":   durationIn(c.Database.ConnectTimeout, 100*time.Millisecond, time.Minute),
+
+		"REDIS_URL":     validation.Validate(c.Redis.URL, validation.By(redisURL)),
+		"REDIS_TIMEOUT": durationIn(c.Redis.Timeout, 10*time.Millisecond, 30*time.Second),
+
+		"WORKER_CONCURRENCY": validation.Validate(c.Worker.Concurrency, validation.Min(1), validation.Max(1000)),
+		"WORKER_JOB_TIMEOUT": durationIn(c.Worker.JobTimeout, time.Second, time.Hour),
+
+		"MAIL_DRIVER":        validation.Validate(c.Mail.Driver, validation.Required, validation.In("dir", "smtp"), validation.By(c.productionMail)),
+		"MAIL_FROM":          validation.Validate(c.Mail.From, validation.Required, validation.By(mailAddress)),
+		"MAIL_DIR":           validation.Validate(c.Mail.Dir, validation.When(c.Mail.Driver == "dir", validation.Required)),
+		"MAIL_SMTP_HOST":     validation.Validate(c.Mail.SMTPHost, validation.When(c.Mail.Driver == "smtp", validation.Required)),
+		"MAIL_SMTP_PORT":     validation.Validate(c.Mail.SMTPPort, validation.Min(1), validation.Max(65535)),
+		"MAIL_SMTP_TLS":      validation.Validate(c.Mail.SMTPTLS, validation.In("none", "starttls", "tls")),
+		"MAIL_LINK_BASE_URL": validation.Validate(c.Mail.LinkBaseURL, validation.Required, validation.By(httpURL)),
+
+		"CORS_ALLOWED_ORIGINS": validation.Validate(c.CORSAllowedOrigins, validation.Each(validation.By(originPattern))),
+		"WS_ALLOWED_ORIGINS":   validation.Validate(c.WSAllowedOrigins, validation.Each(validation.By(originPattern))),
+	}.Filter()
+	if err == nil {
+		return nil
+	}
+	var verrs validation.Errors
+	if !errors.As(err, &verrs) {
+		return err
+	}
+	keys := make([]string, 0, len(verrs))
+	for k := range verrs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	problems := make([]string, 0, len(keys))
+	for _, k := range keys {
+		problems = append(problems, fmt.Sprintf("%s: %v", k, verrs[k]))
+	}
+	return &Error{Problems: problems}
+}
+
+func (c *Config) productionMail(v any) error {
+	if c.IsProduction() && v != "smtp" {
+		return errors.New("must be smtp in production")
+	}
+	return nil
+}
+
+func mailAddress(v any) error {
+	s, _ := v.(string)
+	if _, err := mail.ParseAddress(s); err != nil {
+		return errors.New("must be an e-mail address such as Keel <no-reply@example.com>")
+	}
+	return nil
+}
+
+func httpURL(v any) error {
+	s, _ := v.(string)
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("must be an http or https URL")
+	}
+	return nil
+}
+
+// serves reports whether the process listens on HTTP_ADDR (one-shot commands do not).
+func (c *Config) serves() bool {
+	_, ok := defaultAddrs[c.Process]
+	return ok || c.HTTPAddr != ""
+}
+
+func durationIn(d, lo, hi time.Duration) error {
+	if d < lo || d > hi {
+		return fmt.Errorf("must be between %s and %s", lo, hi)
+	}
+	return nil
+}
+
+func listenAddr(v any) error {
+	s, _ := v.(string)
+	if s == "" {
+		return errors.New("cannot be blank")
+	}
+	_, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return errors.New("must be host:port or :port")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return errors.New("port must be a number from 0 to 65535")
+	}
+	return nil
+}
+
+func postgresURL(v any) error {
+	s, _ := v.(string)
+	_, err := database.ParseOptions(database.Options{URL: s})
+	return err
+}
+
+func redisURL(v any) error {
+	s, _ := v.(string)
+	if s == "" {
+		return nil
+	}
+	if _, err := redis.ParseURL(s); err != nil {
+		return errors.New("not a valid redis:// or rediss:// URL")
+	}
+	return nil
+}
+
+func ipOrCIDR(v any) error {
+	s, _ := v.(string)
+	if net.ParseIP(s) != nil {
+		return nil
+	}
+	if _, _, err := net.ParseCIDR(s); err != nil {
+		return errors.New("must be IP addresses or CIDR ranges")
+	}
+	return nil
+}
+
+// originPattern accepts scheme://host[:port] where host or port may be a single `*`.
+func originPattern(v any) error {
+	s, _ := v.(string)
+	if s == "*" {
+		return nil
+	}
+	if ok, _ := path.Match("http*://*", s); !ok {
+		return errors.New("must be origins such as https://app.example.com or http://localhost:*")
+	}
+	return nil
+}

@@ -1,0 +1,93 @@
+// Package database opens PostgreSQL for Keel: one pgx pool, shared by bun (pgdialect)
+// through the database/sql bridge and by anything that wants pgx directly (River).
+package database
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+)
+
+// Options are the connection settings; zero values take safe defaults.
+type Options struct {
+	// URL is a PostgreSQL connection URL or DSN.
+	URL string
+	// MaxConns bounds the pool (default 10).
+	MaxConns int32
+	// MinConns keeps this many connections warm (default 0).
+	MinConns int32
+	// StatementTimeout is set as the session's statement_timeout (0 leaves the server's).
+	StatementTimeout time.Duration
+	// ConnectTimeout bounds establishing one connection (default 5s).
+	ConnectTimeout time.Duration
+	// ApplicationName is reported to the server in pg_stat_activity.
+	ApplicationName string
+}
+
+// DB is an open database: the pgx pool and the bun handle over it. Close releases both.
+type DB struct {
+	Pool *pgxpool.Pool
+	SQL  *sql.DB
+	Bun  *bun.DB
+}
+
+// ParseOptions turns Options into a pgx pool configuration, reporting a malformed URL.
+func ParseOptions(o Options) (*pgxpool.Config, error) {
+	pc, err := pgxpool.ParseConfig(o.URL)
+	if err != nil {
+		// pgx redacts passwords from its parse errors only on a best-effort basis: say
+		// nothing of the string itself so a secret can never reach a log line.
+		return nil, errors.New("not a valid PostgreSQL connection URL")
+	}
+	pc.MaxConns = 10
+	if o.MaxConns > 0 {
+		pc.MaxConns = o.MaxConns
+	}
+	pc.MinConns = o.MinConns
+	pc.ConnConfig.ConnectTimeout = 5 * time.Second
+	if o.ConnectTimeout > 0 {
+		pc.ConnConfig.ConnectTimeout = o.ConnectTimeout
+	}
+	if o.StatementTimeout > 0 {
+		pc.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(o.StatementTimeout.Milliseconds(), 10)
+	}
+	if o.ApplicationName != "" {
+		pc.ConnConfig.RuntimeParams["application_name"] = o.ApplicationName
+	}
+	pc.HealthCheckPeriod = 15 * time.Second
+	return pc, nil
+}
+
+// Open creates the pool without waiting for the server: a process that needs the database
+// at start-up calls Ping. Connections are made lazily and re-made after an outage.
+func Open(o Options) (*DB, error) {
+	pc, err := ParseOptions(o)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := pgxpool.NewWithConfig(context.Background(), pc)
+	if err != nil {
+		return nil, fmt.Errorf("create pool: %w", err)
+	}
+	sqldb := stdlib.OpenDBFromPool(pool)
+	return &DB{Pool: pool, SQL: sqldb, Bun: bun.NewDB(sqldb, pgdialect.New())}, nil
+}
+
+// Ping checks that the server answers within ctx.
+func (db *DB) Ping(ctx context.Context) error {
+	return db.Pool.Ping(ctx)
+}
+
+// Close closes the bun handle and the pool.
+func (db *DB) Close() {
+	_ = db.Bun.Close()
+	db.Pool.Close()
+}

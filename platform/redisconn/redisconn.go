@@ -1,0 +1,48 @@
+// Package redisconn opens the go-redis client Keel uses for its cache, rate limits and
+// event fan-out. Redis is optional: an empty URL means single-instance mode.
+package redisconn
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Options are the Redis connection settings.
+type Options struct {
+	// URL is a redis:// or rediss:// URL; empty disables Redis.
+	URL string
+	// Timeout bounds dialing, reads and writes of one command (default 500ms).
+	Timeout time.Duration
+}
+
+// Open returns a client, or nil when Redis is disabled. It does not wait for the server:
+// Redis may be down at start-up and come back later; callers degrade meanwhile.
+func Open(o Options) (*redis.Client, error) {
+	if o.URL == "" {
+		return nil, nil
+	}
+	ro, err := redis.ParseURL(o.URL)
+	if err != nil {
+		return nil, fmt.Errorf("parse REDIS_URL: not a valid redis URL")
+	}
+	timeout := o.Timeout
+	if timeout <= 0 {
+		timeout = 500 * time.Millisecond
+	}
+	ro.DialTimeout = timeout
+	ro.ReadTimeout = timeout
+	ro.WriteTimeout = timeout
+	ro.PoolTimeout = timeout
+	// Fail fast while Redis is down instead of retrying inside a request's budget.
+	ro.MaxRetries = 1
+	ro.ContextTimeoutEnabled = true
+	return redis.NewClient(ro), nil
+}
+
+// Ping checks that the server answers within ctx.
+func Ping(ctx context.Context, c *redis.Client) error {
+	return c.Ping(ctx).Err()
+}
