@@ -13,9 +13,9 @@ import (
 
 // Keys of values stored in a request's locals.
 const (
-	localsRequestID     = "keel.requestID"
-	localsLocalizer     = "keel.localizer"
-	localsLangExplicit  = "keel.langExplicit"
+	localsRequestID    = "keel.requestID"
+	localsLocalizer    = "keel.localizer"
+	localsLangExplicit = "keel.langExplicit"
 	// UnknownMethodKey is the request user value under which an HTTP method Fiber does
 	// not know is recorded (see the server's method guard).
 	UnknownMethodKey = "keel.unknownMethod"
