@@ -13,6 +13,10 @@ import (
 // the outer transaction.
 type Tx interface {
 	Do(ctx context.Context, fn func(ctx context.Context) error) error
+	// AfterCommit runs fn once the transaction carried by ctx has committed (never if it
+	// rolls back), or at once when ctx carries none: for effects other processes must not
+	// see early, such as broadcasting a revocation.
+	AfterCommit(ctx context.Context, fn func())
 }
 
 // Job is the argument of a background job; Kind names its handler, e.g. "email.send".

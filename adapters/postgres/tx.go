@@ -11,6 +11,11 @@ import (
 
 type txKey struct{}
 
+type hooksKey struct{}
+
+// hooks collects a transaction's after-commit functions.
+type hooks struct{ fns []func() }
+
 // Transactor implements ports.Tx: the transaction travels in the context, so repositories
 // and the job queue called inside Do join it without seeing bun.Tx in their signatures.
 type Transactor struct {
@@ -25,9 +30,26 @@ func (t *Transactor) Do(ctx context.Context, fn func(ctx context.Context) error)
 	if _, ok := ctx.Value(txKey{}).(bun.Tx); ok {
 		return fn(ctx)
 	}
-	return t.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
-		return fn(context.WithValue(ctx, txKey{}, tx))
+	h := &hooks{}
+	err := t.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
+		return fn(context.WithValue(context.WithValue(ctx, txKey{}, tx), hooksKey{}, h))
 	})
+	if err != nil {
+		return err
+	}
+	for _, f := range h.fns {
+		f()
+	}
+	return nil
+}
+
+// AfterCommit implements ports.Tx.
+func (t *Transactor) AfterCommit(ctx context.Context, fn func()) {
+	if h, ok := ctx.Value(hooksKey{}).(*hooks); ok {
+		h.fns = append(h.fns, fn)
+		return
+	}
+	fn()
 }
 
 // Conn returns the transaction carried by ctx, or db outside one.

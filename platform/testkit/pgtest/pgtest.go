@@ -138,9 +138,15 @@ func dropDatabase(ctx context.Context, pool *pgxpool.Pool, name string) error {
 	return nil
 }
 
-// retryInUse runs op until it succeeds, fails with another error or ctx ends, retrying
-// "database is being accessed by other users" (SQLSTATE 55006) with a short backoff.
+// inUseRetryFor bounds how long retryInUse keeps retrying.
+const inUseRetryFor = 10 * time.Second
+
+// retryInUse runs op until it succeeds or fails with another error, retrying "database
+// is being accessed by other users" (SQLSTATE 55006) with a short backoff for at most
+// inUseRetryFor.
 func retryInUse(ctx context.Context, op func() error) error {
+	ctx, cancel := context.WithTimeout(ctx, inUseRetryFor)
+	defer cancel()
 	backoff := 10 * time.Millisecond
 	for {
 		err := op()
@@ -150,7 +156,7 @@ func retryInUse(ctx context.Context, op func() error) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("%w (gave up: %v)", err, ctx.Err())
+			return fmt.Errorf("%w (still in use after retrying for %s)", err, inUseRetryFor)
 		case <-time.After(backoff):
 		}
 		backoff = min(2*backoff, 200*time.Millisecond)

@@ -168,3 +168,31 @@ func TestNewDBNameFitsIdentifier(t *testing.T) {
 		t.Fatal("names repeat")
 	}
 }
+
+func TestCloneRetriesWhileSourceInUse(t *testing.T) {
+	t.Parallel()
+	src, err := url.Parse(URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srcName := strings.TrimPrefix(src.Path, "/")
+	holder, err := pgx.Connect(context.Background(), src.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { // the only owner of holder from here on
+		time.Sleep(300 * time.Millisecond)
+		_ = holder.Close(context.Background())
+	}()
+	dst := newDBName(t.Name())
+	t.Cleanup(func() { _ = dropDatabase(context.Background(), shared.pool, dst) })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	start := time.Now()
+	if err := cloneTemplate(ctx, shared.pool, srcName, dst); err != nil {
+		t.Fatalf("clone while source in use: %v", err)
+	}
+	if waited := time.Since(start); waited < 250*time.Millisecond {
+		t.Fatalf("clone succeeded after %s although the source was in use", waited)
+	}
+}

@@ -99,7 +99,7 @@ func (s *Server) shutdown() error {
 // makeRoot creates the server's private directory, owned by the account it runs as. It
 // is kept short: a Unix socket path may not exceed 107 bytes.
 func (s *Server) makeRoot() string {
-	root, err := os.MkdirTemp("", "keel-pg-")
+	root, err := subproc.TempDir("keel-pg")
 	if err != nil {
 		s.t.Fatalf("pgtest: %v", err)
 	}

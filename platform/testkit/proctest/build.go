@@ -10,11 +10,11 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
+
+	"github.com/keelhq/keel/platform/testkit/internal/subproc"
 )
 
 // builds caches compiled binaries for the life of the test process, keyed by package.
@@ -97,37 +97,21 @@ func build(pkg, name string) (string, error) {
 	return bin, nil
 }
 
-// binDir returns this process's binary directory, keel-proctest-<pid>-*, creating it on
-// first use. No hook runs when a test binary exits, so each process instead removes the
-// directories of earlier processes that are no longer running.
+// binDir returns this process's binary directory, creating it on first use. No hook
+// runs when a test binary exits: the directory stays behind and the next test process to
+// build removes it (see subproc.TempDir).
 func binDir() (string, error) {
 	builds.mu.Lock()
 	defer builds.mu.Unlock()
 	if builds.dir != "" {
 		return builds.dir, nil
 	}
-	removeDeadDirs()
-	dir, err := os.MkdirTemp("", fmt.Sprintf("keel-proctest-%d-", os.Getpid()))
+	dir, err := subproc.TempDir("keel-proctest")
 	if err != nil {
 		return "", err
 	}
 	builds.dir = dir
 	return dir, nil
-}
-
-// removeDeadDirs removes binary directories whose owning process has exited.
-func removeDeadDirs() {
-	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "keel-proctest-*-*"))
-	for _, d := range dirs {
-		pidStr, _, _ := strings.Cut(strings.TrimPrefix(filepath.Base(d), "keel-proctest-"), "-")
-		pid, err := strconv.Atoi(pidStr)
-		if err != nil || pid <= 0 {
-			continue
-		}
-		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
-			_ = os.RemoveAll(d)
-		}
-	}
 }
 
 // ModuleRoot returns the directory holding go.mod, walking up from the working directory

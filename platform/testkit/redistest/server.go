@@ -37,7 +37,7 @@ func StartServer(t testing.TB) *Server {
 	if err != nil {
 		t.Skip("redistest: redis-server not found on PATH")
 	}
-	dir, err := os.MkdirTemp("", "keel-redis-")
+	dir, err := subproc.TempDir("keel-redis")
 	if err != nil {
 		t.Fatalf("redistest: %v", err)
 	}

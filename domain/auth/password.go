@@ -1,0 +1,136 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/invopop/validation"
+
+	"github.com/keelhq/keel/domain/kernel"
+	"github.com/keelhq/keel/ports"
+)
+
+// Audit actions of credential changes.
+const (
+	ActionPasswordSet     = "auth.password_set"
+	ActionPasswordChanged = "auth.password_changed"
+	ActionPasswordReset   = "auth.password_reset"
+	ActionEmailVerified   = "auth.email_verified"
+)
+
+// SetPassword stores a first password for a new account, joining the caller's
+// transaction. The password is checked against the policy under the field name "password".
+func (s *Service) SetPassword(ctx context.Context, userID uuid.UUID, password string) error {
+	if err := CheckPassword(password); err != nil {
+		return validation.Errors{"password": err}
+	}
+	return s.setPassword(ctx, userID, password)
+}
+
+func (s *Service) setPassword(ctx context.Context, userID uuid.UUID, password string) error {
+	hash, err := s.Hasher.Hash(ctx, password)
+	if err != nil {
+		return fmt.Errorf("hash password: %w", err)
+	}
+	return s.Store.SetPassword(ctx, userID, hash, kernel.Timestamp(s.Clock.Now()))
+}
+
+// ChangePassword replaces the actor's password after checking the current one, and
+// revokes every other session of the account.
+func (s *Service) ChangePassword(ctx context.Context, actor ports.Actor, current, next string) error {
+	errs := validation.Errors{"newPassword": CheckPassword(next)}
+	if current == "" {
+		errs["currentPassword"] = validation.ErrRequired
+	}
+	if err := errs.Filter(); err != nil {
+		return err
+	}
+	encoded, err := s.Store.PasswordHash(ctx, actor.UserID)
+	if err != nil {
+		return fmt.Errorf("change password: %w", err)
+	}
+	match, _, err := s.Hasher.Verify(ctx, current, encoded)
+	if err != nil {
+		return fmt.Errorf("verify password: %w", err)
+	}
+	if !match {
+		return ErrInvalidCurrentPassword
+	}
+	return s.Tx.Do(ctx, func(ctx context.Context) error {
+		if err := s.setPassword(ctx, actor.UserID, next); err != nil {
+			return err
+		}
+		if _, err := s.revokeAll(ctx, actor.UserID, actor.SessionID, "password_changed"); err != nil {
+			return err
+		}
+		return s.audit(ctx, ActionPasswordChanged, "user", actor.UserID, uuid.Nil)
+	})
+}
+
+// ForgotPassword enqueues a reset e-mail when an active account has the address; the
+// caller answers the same either way, so the address's existence is not revealed.
+func (s *Service) ForgotPassword(ctx context.Context, email string) error {
+	addr, err := kernel.ParseEmail(email)
+	if err != nil {
+		return validation.Errors{"email": err}
+	}
+	acc, err := s.Accounts.ByEmail(ctx, addr)
+	if errors.Is(err, ErrAccountNotFound) || (err == nil && !acc.Active) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return s.Jobs.Enqueue(ctx, SendPasswordReset{UserID: acc.ID})
+}
+
+// ResetPassword spends a reset token, sets the new password and revokes every session.
+func (s *Service) ResetPassword(ctx context.Context, token, next string) error {
+	if err := CheckPassword(next); err != nil {
+		return validation.Errors{"newPassword": err}
+	}
+	if token == "" {
+		return ErrInvalidOrExpiredToken
+	}
+	return s.Tx.Do(ctx, func(ctx context.Context) error {
+		userID, err := s.Store.ConsumeOneTimeToken(ctx, HashToken(token), PurposePasswordReset, s.Clock.Now())
+		if err != nil {
+			return err
+		}
+		if err := s.setPassword(ctx, userID, next); err != nil {
+			return err
+		}
+		if _, err := s.revokeAll(ctx, userID, uuid.Nil, "password_reset"); err != nil {
+			return err
+		}
+		return s.audit(ctx, ActionPasswordReset, "user", userID, userID)
+	})
+}
+
+// RequestEmailVerification enqueues a verification e-mail for an unverified account.
+func (s *Service) RequestEmailVerification(ctx context.Context, userID uuid.UUID) error {
+	acc, err := s.Accounts.ByID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if acc.EmailVerified {
+		return nil
+	}
+	return s.Jobs.Enqueue(ctx, SendEmailVerification{UserID: userID})
+}
+
+// VerifyEmail spends a verification token and marks the account's address confirmed.
+func (s *Service) VerifyEmail(ctx context.Context, token string) error {
+	if token == "" {
+		return ErrInvalidOrExpiredToken
+	}
+	return s.Tx.Do(ctx, func(ctx context.Context) error {
+		userID, err := s.Store.ConsumeOneTimeToken(ctx, HashToken(token), PurposeEmailVerify, s.Clock.Now())
+		if err != nil {
+			return err
+		}
+		return s.Accounts.MarkEmailVerified(ctx, userID)
+	})
+}

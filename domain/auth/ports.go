@@ -1,0 +1,91 @@
+package auth
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/keelhq/keel/domain/kernel"
+)
+
+// Accounts is how auth reads and marks user accounts (implemented over the user context).
+type Accounts interface {
+	ByEmail(ctx context.Context, email kernel.Email) (Account, error)
+	ByID(ctx context.Context, id uuid.UUID) (Account, error)
+	MarkEmailVerified(ctx context.Context, id uuid.UUID) error
+}
+
+// PasswordHasher hashes and checks passwords (Argon2id in PHC string format).
+type PasswordHasher interface {
+	Hash(ctx context.Context, password string) (string, error)
+	// Verify reports whether password matches encoded, and whether encoded was made with
+	// other parameters than the current ones and should be replaced.
+	Verify(ctx context.Context, password, encoded string) (match, rehash bool, err error)
+}
+
+// AccessTokens issues and verifies signed access tokens.
+type AccessTokens interface {
+	Issue(c Claims) (string, error)
+	// Verify returns the claims of a valid, unexpired token, or ErrInvalidToken.
+	Verify(token string) (Claims, error)
+}
+
+// Store keeps credentials, sessions and tokens.
+type Store interface {
+	SetPassword(ctx context.Context, userID uuid.UUID, hash string, now time.Time) error
+	PasswordHash(ctx context.Context, userID uuid.UUID) (string, error)
+	DeleteCredentials(ctx context.Context, userID uuid.UUID) error
+
+	CreateSession(ctx context.Context, s *Session) error
+	// SessionForUpdate returns the session, locking it; ErrSessionNotFound when none.
+	SessionForUpdate(ctx context.Context, id uuid.UUID) (*Session, error)
+	// ActiveSessions lists the user's unrevoked, unexpired sessions, newest first.
+	ActiveSessions(ctx context.Context, userID uuid.UUID, now time.Time) ([]*Session, error)
+	TouchSession(ctx context.Context, id uuid.UUID, now time.Time) error
+	// RevokeSessions revokes the user's active sessions except `except` (may be zero) and
+	// returns the ids it revoked; RevokeSession revokes one and reports if it was active.
+	RevokeSessions(ctx context.Context, userID, except uuid.UUID, reason string, now time.Time) ([]uuid.UUID, error)
+	RevokeSession(ctx context.Context, id uuid.UUID, reason string, now time.Time) (bool, error)
+	// DeleteSessions removes every session of the user and returns their ids.
+	DeleteSessions(ctx context.Context, userID uuid.UUID) ([]uuid.UUID, error)
+
+	CreateRefreshToken(ctx context.Context, t RefreshToken) error
+	// RefreshTokenForUpdate finds a refresh token by hash, locking it; ErrInvalidRefreshToken.
+	RefreshTokenForUpdate(ctx context.Context, hash []byte) (RefreshToken, error)
+	SpendRefreshToken(ctx context.Context, id uuid.UUID, now time.Time) error
+
+	CreateOneTimeToken(ctx context.Context, t OneTimeToken) error
+	// ConsumeOneTimeToken marks the unexpired, unused token with hash and purpose used and
+	// returns its user; ErrInvalidOrExpiredToken otherwise.
+	ConsumeOneTimeToken(ctx context.Context, hash []byte, purpose string, now time.Time) (uuid.UUID, error)
+
+	// Prune deletes sessions that ended before `before`, with their tokens, and one-time
+	// tokens that expired before it; it returns how many rows went.
+	Prune(ctx context.Context, before time.Time) (int64, error)
+}
+
+// SessionState is what every authenticated request needs to know of its session now.
+type SessionState struct {
+	Active bool
+	// Role is the account's current role (it may have changed since the token was issued).
+	Role kernel.Role
+}
+
+// SessionStatus answers, on every authenticated request, whether a session is still
+// active and with which role. Implementations may cache answers, and must drop them when
+// told through SessionEvents, on every api instance.
+type SessionStatus interface {
+	SessionState(ctx context.Context, id uuid.UUID) (SessionState, error)
+}
+
+// SessionEvents broadcasts that sessions changed (revoked, or their account's role or
+// status changed) so that every api instance forgets what it cached about them.
+type SessionEvents interface {
+	Invalidate(ctx context.Context, sessionIDs ...uuid.UUID)
+}
+
+// Mail sends a templated e-mail in the recipient's locale.
+type Mail interface {
+	Send(ctx context.Context, to, template, locale string, data map[string]string) error
+}

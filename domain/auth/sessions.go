@@ -1,0 +1,100 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/keelhq/keel/ports"
+)
+
+// Logout revokes the actor's current session.
+func (s *Service) Logout(ctx context.Context, actor ports.Actor) error {
+	return s.RevokeSession(ctx, actor.UserID, actor.SessionID, ActionLogout)
+}
+
+// LogoutAll revokes every session of the actor's account.
+func (s *Service) LogoutAll(ctx context.Context, actor ports.Actor) error {
+	return s.Tx.Do(ctx, func(ctx context.Context) error {
+		if _, err := s.revokeAll(ctx, actor.UserID, uuid.Nil, "logout_all"); err != nil {
+			return err
+		}
+		return s.audit(ctx, ActionLogoutAll, "user", actor.UserID, uuid.Nil)
+	})
+}
+
+// Sessions lists the user's active sessions, newest first.
+func (s *Service) Sessions(ctx context.Context, userID uuid.UUID) ([]*Session, error) {
+	return s.Store.ActiveSessions(ctx, userID, s.Clock.Now())
+}
+
+// RevokeSession revokes one of the user's sessions; another user's session is not found.
+func (s *Service) RevokeSession(ctx context.Context, userID, sessionID uuid.UUID, action string) error {
+	if action == "" {
+		action = ActionSessionRevoked
+	}
+	return s.Tx.Do(ctx, func(ctx context.Context) error {
+		sess, err := s.Store.SessionForUpdate(ctx, sessionID)
+		if err != nil || sess.UserID != userID || !sess.Active(s.Clock.Now(), s.Lifetimes.Idle) {
+			return ErrSessionNotFound
+		}
+		if _, err := s.Store.RevokeSession(ctx, sessionID, action, s.Clock.Now()); err != nil {
+			return err
+		}
+		s.invalidateAfterCommit(ctx, []uuid.UUID{sessionID})
+		return s.audit(ctx, action, "session", sessionID, uuid.Nil)
+	})
+}
+
+// revokeAll revokes the user's sessions but `except` and broadcasts it after commit.
+func (s *Service) revokeAll(ctx context.Context, userID, except uuid.UUID, reason string) ([]uuid.UUID, error) {
+	ids, err := s.Store.RevokeSessions(ctx, userID, except, reason, s.Clock.Now())
+	if err != nil {
+		return nil, fmt.Errorf("revoke sessions of %s: %w", userID, err)
+	}
+	s.invalidateAfterCommit(ctx, ids)
+	return ids, nil
+}
+
+// RevokeSessions ends every session of the user (the account was disabled). It joins the
+// caller's transaction, which writes its own audit record.
+func (s *Service) RevokeSessions(ctx context.Context, userID uuid.UUID, reason string) error {
+	_, err := s.revokeAll(ctx, userID, uuid.Nil, reason)
+	return err
+}
+
+// InvalidateSessions tells every api instance that the user's sessions changed (for
+// instance its role), without revoking them.
+func (s *Service) InvalidateSessions(ctx context.Context, userID uuid.UUID) error {
+	sessions, err := s.Store.ActiveSessions(ctx, userID, s.Clock.Now())
+	if err != nil {
+		return err
+	}
+	ids := make([]uuid.UUID, len(sessions))
+	for i, sess := range sessions {
+		ids[i] = sess.ID
+	}
+	s.invalidateAfterCommit(ctx, ids)
+	return nil
+}
+
+// EraseCredentials removes the user's password and every session (the account was
+// deleted). It joins the caller's transaction.
+func (s *Service) EraseCredentials(ctx context.Context, userID uuid.UUID) error {
+	if err := s.Store.DeleteCredentials(ctx, userID); err != nil {
+		return err
+	}
+	ids, err := s.Store.DeleteSessions(ctx, userID)
+	if err != nil {
+		return err
+	}
+	s.invalidateAfterCommit(ctx, ids)
+	return nil
+}
+
+// PruneExpired deletes sessions and tokens that ended more than the retention ago; it is
+// the auth.prune_expired scheduled action.
+func (s *Service) PruneExpired(ctx context.Context) (int64, error) {
+	return s.Store.Prune(ctx, s.Clock.Now().Add(-s.Lifetimes.Idle))
+}

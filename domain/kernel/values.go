@@ -1,0 +1,135 @@
+package kernel
+
+import (
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/invopop/validation"
+)
+
+// NewID returns a new time-ordered identifier (UUIDv7): ids sort by creation time, which
+// keyset pagination relies on.
+func NewID() uuid.UUID {
+	return uuid.Must(uuid.NewV7())
+}
+
+// Email is a syntactically valid e-mail address, trimmed and lower-cased.
+type Email string
+
+// maxEmailLength is RFC 5321's limit on a forward path.
+const maxEmailLength = 254
+
+// ErrInvalidEmail is the validation error of a malformed address.
+var ErrInvalidEmail = validation.NewError("invalid_email", "must be a valid e-mail address")
+
+// ParseEmail normalises s and checks it is a plain address (no display name).
+func ParseEmail(s string) (Email, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" {
+		return "", validation.ErrRequired
+	}
+	if len(s) > maxEmailLength {
+		return "", ErrInvalidEmail
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
+		return "", ErrInvalidEmail
+	}
+	return Email(s), nil
+}
+
+// String returns the address.
+func (e Email) String() string { return string(e) }
+
+// Locale is one of the languages Keel ships.
+type Locale string
+
+// The shipped locales; DefaultLocale is used when none is known.
+const (
+	LocaleEN      Locale = "en"
+	LocaleDE      Locale = "de"
+	LocaleES      Locale = "es"
+	DefaultLocale        = LocaleEN
+)
+
+// ErrInvalidLocale is the validation error of an unsupported locale.
+var ErrInvalidLocale = validation.NewError("invalid_locale", "must be one of en, de, es")
+
+// ParseLocale accepts a shipped locale code.
+func ParseLocale(s string) (Locale, error) {
+	switch l := Locale(strings.ToLower(strings.TrimSpace(s))); l {
+	case LocaleEN, LocaleDE, LocaleES:
+		return l, nil
+	case "":
+		return "", validation.ErrRequired
+	}
+	return "", ErrInvalidLocale
+}
+
+// Role is what a user may do: an ordinary user or an administrator.
+type Role string
+
+// The roles.
+const (
+	RoleUser  Role = "user"
+	RoleAdmin Role = "admin"
+)
+
+// ErrInvalidRole is the validation error of an unknown role.
+var ErrInvalidRole = validation.NewError("invalid_role", "must be user or admin")
+
+// ParseRole accepts "user" or "admin".
+func ParseRole(s string) (Role, error) {
+	switch r := Role(s); r {
+	case RoleUser, RoleAdmin:
+		return r, nil
+	case "":
+		return "", validation.ErrRequired
+	}
+	return "", ErrInvalidRole
+}
+
+// Change is one field's old and new value in an audit record.
+type Change struct {
+	From any `json:"from"`
+	To   any `json:"to"`
+}
+
+// Changes maps field names to their changes. Secret fields never appear in it.
+type Changes map[string]Change
+
+// Set records a change of field when from and to differ.
+func (c Changes) Set(field string, from, to any) {
+	if from != to {
+		c[field] = Change{From: from, To: to}
+	}
+}
+
+// Page asks for one page of a keyset-paginated list, newest first.
+type Page struct {
+	// Limit is the page size, 1 to 100.
+	Limit int
+	// After is the id of the last item of the previous page, or zero for the first page.
+	After uuid.UUID
+}
+
+// ErrInvalidLimit is the validation error of a page size out of range.
+var ErrInvalidLimit = validation.NewError("out_of_range", "must be between 1 and 100").SetParams(map[string]any{"min": 1, "max": 100})
+
+// NewPage checks the limit; zero means the default of 20.
+func NewPage(limit int, after uuid.UUID) (Page, error) {
+	if limit == 0 {
+		limit = 20
+	}
+	if limit < 1 || limit > 100 {
+		return Page{}, validation.Errors{"limit": ErrInvalidLimit}
+	}
+	return Page{Limit: limit, After: after}, nil
+}
+
+// Timestamp truncates t to microseconds in UTC, the precision PostgreSQL keeps, so that a
+// value read back equals the value written.
+func Timestamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+

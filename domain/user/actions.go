@@ -1,0 +1,245 @@
+package user
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/google/uuid"
+	"github.com/invopop/validation"
+
+	"github.com/keelhq/keel/domain/kernel"
+	"github.com/keelhq/keel/ports"
+)
+
+// Service holds the user context's actions. Every change runs in one transaction with its
+// audit record and event.
+type Service struct {
+	Repo   Repository
+	Access Access
+	Tx     ports.Tx
+	Audit  ports.AuditTrail
+	Events ports.Events
+	Clock  ports.Clock
+}
+
+// Get returns a user by id.
+func (s *Service) Get(ctx context.Context, id uuid.UUID) (*User, error) {
+	return s.Repo.Get(ctx, id)
+}
+
+// ProfileChange is a user's edit of their own profile; nil fields stay as they are.
+type ProfileChange struct {
+	Name   *string
+	Locale *string
+}
+
+// UpdateProfile applies a user's edit of their own name and locale.
+func (s *Service) UpdateProfile(ctx context.Context, id uuid.UUID, in ProfileChange) (*User, error) {
+	name, locale, err := parseProfile(in.Name, in.Locale)
+	if err != nil {
+		return nil, err
+	}
+	return s.change(ctx, id, func(u *User, ch kernel.Changes) error {
+		now := s.Clock.Now()
+		if name != nil {
+			u.Rename(*name, now, ch)
+		}
+		if locale != nil {
+			u.SetLocale(*locale, now, ch)
+		}
+		return nil
+	})
+}
+
+func parseProfile(rawName, rawLocale *string) (*Name, *kernel.Locale, error) {
+	var name *Name
+	var locale *kernel.Locale
+	errs := validation.Errors{}
+	if rawName != nil {
+		n, err := ParseName(*rawName)
+		errs["name"], name = err, &n
+	}
+	if rawLocale != nil {
+		l, err := kernel.ParseLocale(*rawLocale)
+		errs["locale"], locale = err, &l
+	}
+	if err := errs.Filter(); err != nil {
+		return nil, nil, err
+	}
+	return name, locale, nil
+}
+
+// AdminChange is an administrator's edit of an account; nil fields stay as they are.
+type AdminChange struct {
+	Role   *string
+	Status *string
+	Name   *string
+}
+
+// AdminUpdate applies an administrator's edit. Disabling an account revokes its sessions;
+// no change may leave the service without an active administrator.
+func (s *Service) AdminUpdate(ctx context.Context, id uuid.UUID, in AdminChange) (*User, error) {
+	role, status, name, err := parseAdminChange(in)
+	if err != nil {
+		return nil, err
+	}
+	return s.change(ctx, id, func(u *User, ch kernel.Changes) error {
+		now := s.Clock.Now()
+		wasAdmin := u.Role() == kernel.RoleAdmin && u.Active()
+		if name != nil {
+			u.Rename(*name, now, ch)
+		}
+		if role != nil {
+			u.SetRole(*role, now, ch)
+		}
+		if status != nil {
+			u.SetStatus(*status, now, ch)
+		}
+		if wasAdmin && !(u.Role() == kernel.RoleAdmin && u.Active()) {
+			if err := s.ensureAnotherAdmin(ctx, u.ID()); err != nil {
+				return err
+			}
+		}
+		if _, changed := ch["status"]; changed && !u.Active() {
+			return s.Access.RevokeSessions(ctx, u.ID(), "account_disabled")
+		}
+		if _, changed := ch["role"]; changed {
+			return s.Access.SessionsChanged(ctx, u.ID())
+		}
+		return nil
+	})
+}
+
+func parseAdminChange(in AdminChange) (*kernel.Role, *Status, *Name, error) {
+	var role *kernel.Role
+	var status *Status
+	var name *Name
+	errs := validation.Errors{}
+	if in.Role != nil {
+		r, err := kernel.ParseRole(*in.Role)
+		errs["role"], role = err, &r
+	}
+	if in.Status != nil {
+		st, err := ParseStatus(*in.Status)
+		errs["status"], status = err, &st
+	}
+	if in.Name != nil {
+		n, err := ParseName(*in.Name)
+		errs["name"], name = err, &n
+	}
+	if err := errs.Filter(); err != nil {
+		return nil, nil, nil, err
+	}
+	return role, status, name, nil
+}
+
+// ensureAnotherAdmin fails unless an active administrator other than id remains.
+func (s *Service) ensureAnotherAdmin(ctx context.Context, id uuid.UUID) error {
+	admins, err := s.Repo.LockActiveAdmins(ctx)
+	if err != nil {
+		return err
+	}
+	if len(slices.DeleteFunc(admins, func(a uuid.UUID) bool { return a == id })) == 0 {
+		return ErrLastAdmin
+	}
+	return nil
+}
+
+// Delete anonymises and disables the account and erases its credentials and sessions;
+// its audit trail stays.
+func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
+	_, err := s.change(ctx, id, func(u *User, ch kernel.Changes) error {
+		if u.Role() == kernel.RoleAdmin && u.Active() {
+			if err := s.ensureAnotherAdmin(ctx, u.ID()); err != nil {
+				return err
+			}
+		}
+		u.Anonymise(s.Clock.Now(), ch)
+		return s.Access.EraseCredentials(ctx, u.ID())
+	}, EventDeleted)
+	return err
+}
+
+// List returns one page of users matching f, and whether more follow.
+func (s *Service) List(ctx context.Context, f Filter, page kernel.Page) ([]*User, bool, error) {
+	users, err := s.Repo.List(ctx, f, page)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(users) > page.Limit {
+		return users[:page.Limit], true, nil
+	}
+	return users, false, nil
+}
+
+// change loads the user for update, applies fn, and stores the result with its audit
+// record and event, all in one transaction. Nothing is written when nothing changed.
+func (s *Service) change(ctx context.Context, id uuid.UUID, fn func(*User, kernel.Changes) error, event ...string) (*User, error) {
+	var out *User
+	err := s.Tx.Do(ctx, func(ctx context.Context) error {
+		u, err := s.Repo.GetForUpdate(ctx, id)
+		if err != nil {
+			return err
+		}
+		ch := kernel.Changes{}
+		if err := fn(u, ch); err != nil {
+			return err
+		}
+		out = u
+		if len(ch) == 0 {
+			return nil
+		}
+		if err := s.Repo.Update(ctx, u); err != nil {
+			return err
+		}
+		name := EventUpdated
+		if len(event) > 0 {
+			name = event[0]
+		}
+		return s.record(ctx, u, name, ch)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("change user %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// record writes the audit row and the event of a change to u.
+func (s *Service) record(ctx context.Context, u *User, event string, ch kernel.Changes) error {
+	if err := s.Audit.Record(ctx, ports.AuditRecord{
+		Action: event, Entity: "user", EntityID: u.ID().String(), Changes: ch,
+	}); err != nil {
+		return err
+	}
+	return s.Events.Publish(ctx, ports.Event{Name: event, Topic: Topic(u.ID()), Data: PayloadOf(u)})
+}
+
+// Register stores a new account with its audit record and event; the caller provides the
+// transaction (registration also creates credentials and a session in the auth context).
+func (s *Service) Register(ctx context.Context, u *User) error {
+	if err := s.Repo.Create(ctx, u); err != nil {
+		return err
+	}
+	ch := kernel.Changes{}
+	rec := u.Record()
+	ch.Set("email", nil, rec.Email)
+	ch.Set("name", nil, rec.Name)
+	ch.Set("role", nil, rec.Role)
+	ch.Set("locale", nil, rec.Locale)
+	if err := s.Audit.Record(ctx, ports.AuditRecord{
+		Action: EventRegistered, Entity: "user", EntityID: u.ID().String(), Changes: ch, ActorID: u.ID(),
+	}); err != nil {
+		return err
+	}
+	return s.Events.Publish(ctx, ports.Event{Name: EventRegistered, Topic: Topic(u.ID()), Data: PayloadOf(u)})
+}
+
+// VerifyEmail marks the user's address as confirmed.
+func (s *Service) VerifyEmail(ctx context.Context, id uuid.UUID) error {
+	_, err := s.change(ctx, id, func(u *User, ch kernel.Changes) error {
+		u.VerifyEmail(s.Clock.Now(), ch)
+		return nil
+	})
+	return err
+}
