@@ -147,6 +147,8 @@ type Claims struct {
 	Role      kernel.Role
 	IssuedAt  time.Time
 	ExpiresAt time.Time
+	// Locale is the account's language, known after Authenticate (not carried by tokens).
+	Locale kernel.Locale
 }
 
 // TokenPair is what a successful sign-in or refresh returns.

@@ -137,8 +137,11 @@ func (s *Service) Refresh(ctx context.Context, token string, c Client) (TokenPai
 			return err
 		}
 		sess, err := s.Store.SessionForUpdate(ctx, rt.SessionID)
-		if err != nil {
+		if errors.Is(err, ErrSessionNotFound) {
 			return ErrInvalidRefreshToken
+		}
+		if err != nil {
+			return err
 		}
 		now := s.Clock.Now()
 		if !rt.SpentAt.IsZero() {
@@ -149,8 +152,11 @@ func (s *Service) Refresh(ctx context.Context, token string, c Client) (TokenPai
 			return ErrInvalidRefreshToken
 		}
 		acc, err := s.Accounts.ByID(ctx, sess.UserID)
-		if err != nil || !acc.Active {
+		if errors.Is(err, ErrAccountNotFound) || (err == nil && !acc.Active) {
 			return ErrInvalidRefreshToken
+		}
+		if err != nil {
+			return err
 		}
 		pair, err = s.refreshSession(ctx, sess, rt, acc, now)
 		return err
@@ -205,6 +211,6 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Claims, error
 	if !st.Active {
 		return Claims{}, ErrInvalidToken
 	}
-	claims.Role = st.Role
+	claims.Role, claims.Locale = st.Role, st.Locale
 	return claims, nil
 }

@@ -99,6 +99,14 @@ func (s *Service) ResetPassword(ctx context.Context, token, next string) error {
 		if err != nil {
 			return err
 		}
+		// A token minted before the account was disabled or deleted must not revive it.
+		acc, err := s.Accounts.ByID(ctx, userID)
+		if errors.Is(err, ErrAccountNotFound) || (err == nil && !acc.Active) {
+			return ErrInvalidOrExpiredToken
+		}
+		if err != nil {
+			return err
+		}
 		if err := s.setPassword(ctx, userID, next); err != nil {
 			return err
 		}

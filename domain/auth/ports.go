@@ -70,6 +70,8 @@ type SessionState struct {
 	Active bool
 	// Role is the account's current role (it may have changed since the token was issued).
 	Role kernel.Role
+	// Locale is the account's current language.
+	Locale kernel.Locale
 }
 
 // SessionStatus answers, on every authenticated request, whether a session is still

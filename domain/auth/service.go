@@ -26,9 +26,8 @@ type Service struct {
 	// LinkBase is the web client's origin that e-mailed links point to.
 	LinkBase string
 
-	dummyOnce sync.Once
+	dummyMu   sync.Mutex
 	dummyHash string
-	dummyErr  error
 }
 
 // audit writes one audit record about entity; the actor defaults to the context's.
@@ -46,11 +45,24 @@ func (s *Service) invalidateAfterCommit(ctx context.Context, ids []uuid.UUID) {
 }
 
 // dummy returns a hash of a random password, verified against when an account does not
-// exist so that a failed sign-in costs the same time either way.
+// exist so that a failed sign-in costs the same time either way. Only a success is kept.
 func (s *Service) dummy(ctx context.Context) (string, error) {
-	s.dummyOnce.Do(func() {
+	s.dummyMu.Lock()
+	defer s.dummyMu.Unlock()
+	if s.dummyHash == "" {
 		pw, _ := newSecret()
-		s.dummyHash, s.dummyErr = s.Hasher.Hash(context.WithoutCancel(ctx), pw)
-	})
-	return s.dummyHash, s.dummyErr
+		h, err := s.Hasher.Hash(context.WithoutCancel(ctx), pw)
+		if err != nil {
+			return "", err
+		}
+		s.dummyHash = h
+	}
+	return s.dummyHash, nil
+}
+
+// Prepare computes the dummy hash ahead of the first sign-in, so that the first failed
+// sign-in with an unknown e-mail costs no more than any other.
+func (s *Service) Prepare(ctx context.Context) error {
+	_, err := s.dummy(ctx)
+	return err
 }

@@ -11,7 +11,7 @@ import (
 
 // Logout revokes the actor's current session.
 func (s *Service) Logout(ctx context.Context, actor ports.Actor) error {
-	return s.RevokeSession(ctx, actor.UserID, actor.SessionID, ActionLogout)
+	return s.revokeOne(ctx, actor.UserID, actor.SessionID, ActionLogout, "logout")
 }
 
 // LogoutAll revokes every session of the actor's account.
@@ -30,16 +30,20 @@ func (s *Service) Sessions(ctx context.Context, userID uuid.UUID) ([]*Session, e
 }
 
 // RevokeSession revokes one of the user's sessions; another user's session is not found.
-func (s *Service) RevokeSession(ctx context.Context, userID, sessionID uuid.UUID, action string) error {
-	if action == "" {
-		action = ActionSessionRevoked
-	}
+func (s *Service) RevokeSession(ctx context.Context, userID, sessionID uuid.UUID) error {
+	return s.revokeOne(ctx, userID, sessionID, ActionSessionRevoked, "revoked")
+}
+
+func (s *Service) revokeOne(ctx context.Context, userID, sessionID uuid.UUID, action, reason string) error {
 	return s.Tx.Do(ctx, func(ctx context.Context) error {
 		sess, err := s.Store.SessionForUpdate(ctx, sessionID)
-		if err != nil || sess.UserID != userID || !sess.Active(s.Clock.Now(), s.Lifetimes.Idle) {
+		if err != nil {
+			return err
+		}
+		if sess.UserID != userID || !sess.Active(s.Clock.Now(), s.Lifetimes.Idle) {
 			return ErrSessionNotFound
 		}
-		if _, err := s.Store.RevokeSession(ctx, sessionID, action, s.Clock.Now()); err != nil {
+		if _, err := s.Store.RevokeSession(ctx, sessionID, reason, s.Clock.Now()); err != nil {
 			return err
 		}
 		s.invalidateAfterCommit(ctx, []uuid.UUID{sessionID})

@@ -132,4 +132,3 @@ func NewPage(limit int, after uuid.UUID) (Page, error) {
 // Timestamp truncates t to microseconds in UTC, the precision PostgreSQL keeps, so that a
 // value read back equals the value written.
 func Timestamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
-

@@ -99,11 +99,12 @@ func Restore(r Record) (*User, error) {
 	role, err1 := kernel.ParseRole(r.Role)
 	status, err2 := ParseStatus(r.Status)
 	locale, err3 := kernel.ParseLocale(r.Locale)
-	if err := firstErr(err1, err2, err3); err != nil || r.ID == uuid.Nil || r.Email == "" {
+	name, err4 := ParseName(r.Name)
+	if err := firstErr(err1, err2, err3, err4); err != nil || r.ID == uuid.Nil || r.Email == "" || string(name) != r.Name {
 		return nil, fmt.Errorf("restore user %s: corrupt record: %v", r.ID, err)
 	}
 	return &User{
-		id: r.ID, email: kernel.Email(r.Email), name: Name(r.Name), role: role, status: status,
+		id: r.ID, email: kernel.Email(r.Email), name: name, role: role, status: status,
 		locale: locale, emailVerifiedAt: r.EmailVerifiedAt, createdAt: r.CreatedAt, updatedAt: r.UpdatedAt,
 	}, nil
 }
@@ -193,12 +194,15 @@ func (u *User) VerifyEmail(now time.Time, ch kernel.Changes) {
 	u.touch(now, ch)
 }
 
-// Anonymise erases the personal data of a deleted account and disables it; the id stays,
-// so the audit trail still refers to it.
+// Anonymise erases the personal data of a deleted account, demotes and disables it; the
+// id stays, so the audit trail still refers to it. The changes record that it happened,
+// not the erased data (which would otherwise live on in the audit trail).
 func (u *User) Anonymise(now time.Time, ch kernel.Changes) {
-	u.Rename("Deleted user", now, ch)
-	ch.Set("email", string(u.email), "deleted-"+u.id.String()+"@invalid")
+	u.name = "Deleted user"
 	u.email = kernel.Email("deleted-" + u.id.String() + "@invalid")
+	u.emailVerifiedAt = time.Time{}
+	ch.Set("anonymised", false, true)
+	u.SetRole(kernel.RoleUser, now, ch)
 	u.SetStatus(StatusDisabled, now, ch)
 }
 

@@ -55,12 +55,54 @@ type Config struct {
 	HTTP     HTTP     `envPrefix:"HTTP_"`
 	Database Database `envPrefix:"DATABASE_"`
 	Redis    Redis    `envPrefix:"REDIS_"`
-	Worker   Worker   `envPrefix:"WORKER_"`
-	Mail     Mail     `envPrefix:"MAIL_"`
+	Worker    Worker    `envPrefix:"WORKER_"`
+	Mail      Mail      `envPrefix:"MAIL_"`
+	Auth      Auth      `envPrefix:"AUTH_"`
+	RateLimit RateLimit `envPrefix:"RATE_LIMIT_"`
 
 	CORSAllowedOrigins []string `env:"CORS_ALLOWED_ORIGINS"`
 	WSAllowedOrigins   []string `env:"WS_ALLOWED_ORIGINS"`
-	RateLimitEnabled   bool     `env:"RATE_LIMIT_ENABLED" envDefault:"true"`
+}
+
+// DevJWTKeys and DevCursorSecret are built-in development secrets: published in the
+// source, so production refuses them.
+const (
+	DevJWTKeys      = "dev-1:a2VlbC1kZXZlbG9wbWVudC1vbmx5LXNpZ25pbmcta2V5LTAwMDE"
+	DevCursorSecret = "keel-development-only-cursor-secret"
+)
+
+// Auth holds the authentication settings.
+type Auth struct {
+	// JWTKeys is the signing key ring, "kid:base64secret,...": the first key signs.
+	JWTKeys        string        `env:"JWT_KEYS" envDefault:"dev-1:a2VlbC1kZXZlbG9wbWVudC1vbmx5LXNpZ25pbmcta2V5LTAwMDE" secret:"true"`
+	JWTIssuer      string        `env:"JWT_ISSUER" envDefault:"keel"`
+	JWTAudience    string        `env:"JWT_AUDIENCE" envDefault:"keel-api"`
+	JWTLeeway      time.Duration `env:"JWT_LEEWAY" envDefault:"30s"`
+	AccessTTL      time.Duration `env:"ACCESS_TTL" envDefault:"15m"`
+	SessionIdleTTL time.Duration `env:"SESSION_IDLE_TTL" envDefault:"336h"`
+	SessionMaxTTL  time.Duration `env:"SESSION_MAX_TTL" envDefault:"1440h"`
+	ResetTTL       time.Duration `env:"RESET_TTL" envDefault:"1h"`
+	VerifyTTL      time.Duration `env:"VERIFY_TTL" envDefault:"48h"`
+	// SessionCacheTTL is how long an api instance trusts a cached session state while it
+	// hears revocations through Redis.
+	SessionCacheTTL time.Duration `env:"SESSION_CACHE_TTL" envDefault:"5s"`
+	Argon2Memory    uint32        `env:"ARGON2_MEMORY" envDefault:"19456"`
+	Argon2Time      uint32        `env:"ARGON2_ITERATIONS" envDefault:"2"`
+	Argon2Threads   uint8         `env:"ARGON2_PARALLELISM" envDefault:"1"`
+	// Argon2Concurrency bounds simultaneous hashes (0: the number of CPUs).
+	Argon2Concurrency int    `env:"ARGON2_CONCURRENCY" envDefault:"0"`
+	CursorSecret      string `env:"CURSOR_SECRET" envDefault:"keel-development-only-cursor-secret" secret:"true"`
+}
+
+// RateLimit holds the request rate limits (GCRA, shared through Redis).
+type RateLimit struct {
+	Enabled bool `env:"ENABLED" envDefault:"true"`
+	// PerIP is the steady rate of requests per minute from one IP to the API.
+	PerIP      int `env:"PER_IP" envDefault:"600"`
+	PerIPBurst int `env:"PER_IP_BURST" envDefault:"120"`
+	// Auth is the per minute rate of sign-in, sign-up and reset attempts per e-mail and IP.
+	Auth      int `env:"AUTH" envDefault:"5"`
+	AuthBurst int `env:"AUTH_BURST" envDefault:"10"`
 }
 
 // HTTP holds the HTTP server settings shared by all processes.

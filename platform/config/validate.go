@@ -52,6 +52,27 @@ func (c *Config) Validate() error {
 		"MAIL_SMTP_TLS":      validation.Validate(c.Mail.SMTPTLS, validation.In("none", "starttls", "tls")),
 		"MAIL_LINK_BASE_URL": validation.Validate(c.Mail.LinkBaseURL, validation.Required, validation.By(httpURL)),
 
+		"AUTH_JWT_KEYS":           validation.Validate(c.Auth.JWTKeys, validation.Required, validation.By(c.notDevSecret(DevJWTKeys))),
+		"AUTH_JWT_ISSUER":         validation.Validate(c.Auth.JWTIssuer, validation.Required),
+		"AUTH_JWT_AUDIENCE":       validation.Validate(c.Auth.JWTAudience, validation.Required),
+		"AUTH_JWT_LEEWAY":         durationIn(c.Auth.JWTLeeway, 0, 5*time.Minute),
+		"AUTH_ACCESS_TTL":         durationIn(c.Auth.AccessTTL, 10*time.Second, 24*time.Hour),
+		"AUTH_SESSION_IDLE_TTL":   durationIn(c.Auth.SessionIdleTTL, time.Minute, c.Auth.SessionMaxTTL),
+		"AUTH_SESSION_MAX_TTL":    durationIn(c.Auth.SessionMaxTTL, time.Minute, 365*24*time.Hour),
+		"AUTH_RESET_TTL":          durationIn(c.Auth.ResetTTL, time.Minute, 24*time.Hour),
+		"AUTH_VERIFY_TTL":         durationIn(c.Auth.VerifyTTL, time.Minute, 30*24*time.Hour),
+		"AUTH_SESSION_CACHE_TTL":  durationIn(c.Auth.SessionCacheTTL, 0, time.Minute),
+		"AUTH_ARGON2_MEMORY":      validation.Validate(int(c.Auth.Argon2Memory), validation.Min(c.minArgon2Memory()), validation.Max(4<<20)),
+		"AUTH_ARGON2_ITERATIONS":  validation.Validate(int(c.Auth.Argon2Time), validation.Min(1), validation.Max(100)),
+		"AUTH_ARGON2_PARALLELISM": validation.Validate(int(c.Auth.Argon2Threads), validation.Min(1), validation.Max(64)),
+		"AUTH_ARGON2_CONCURRENCY": validation.Validate(c.Auth.Argon2Concurrency, validation.Min(0), validation.Max(1024)),
+		"AUTH_CURSOR_SECRET":      validation.Validate(c.Auth.CursorSecret, validation.Required, validation.Length(16, 0), validation.By(c.notDevSecret(DevCursorSecret))),
+
+		"RATE_LIMIT_PER_IP":       validation.Validate(c.RateLimit.PerIP, validation.Min(1)),
+		"RATE_LIMIT_PER_IP_BURST": validation.Validate(c.RateLimit.PerIPBurst, validation.Min(1)),
+		"RATE_LIMIT_AUTH":         validation.Validate(c.RateLimit.Auth, validation.Min(1)),
+		"RATE_LIMIT_AUTH_BURST":   validation.Validate(c.RateLimit.AuthBurst, validation.Min(1)),
+
 		"CORS_ALLOWED_ORIGINS": validation.Validate(c.CORSAllowedOrigins, validation.Each(validation.By(originPattern))),
 		"WS_ALLOWED_ORIGINS":   validation.Validate(c.WSAllowedOrigins, validation.Each(validation.By(originPattern))),
 	}.Filter()
@@ -72,6 +93,24 @@ func (c *Config) Validate() error {
 		problems = append(problems, fmt.Sprintf("%s: %v", k, verrs[k]))
 	}
 	return &Error{Problems: problems}
+}
+
+// notDevSecret refuses a built-in development secret in production.
+func (c *Config) notDevSecret(dev string) validation.RuleFunc {
+	return func(v any) error {
+		if c.IsProduction() && v == dev {
+			return errors.New("must be set to a secret of your own in production (the default is public)")
+		}
+		return nil
+	}
+}
+
+// minArgon2Memory is OWASP's minimum (19 MiB) except in tests, which may use cheap hashes.
+func (c *Config) minArgon2Memory() int {
+	if c.Env == EnvTest {
+		return 8
+	}
+	return 19456
 }
 
 func (c *Config) productionMail(v any) error {

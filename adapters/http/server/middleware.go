@@ -18,6 +18,7 @@ import (
 	"github.com/keelhq/keel/adapters/http/web"
 	"github.com/keelhq/keel/platform/i18n"
 	"github.com/keelhq/keel/platform/logging"
+	"github.com/keelhq/keel/ports"
 )
 
 // HeaderRequestID carries the request id in both directions.
@@ -209,12 +210,17 @@ func humanBytes(n int) string {
 }
 
 // requestContext gives the request a deadline that reaches every Postgres and Redis call
-// (fasthttp does not cancel a request when its client goes away).
+// (fasthttp does not cancel a request when its client goes away), and describes the
+// request for the audit trail.
 func requestContext(timeout time.Duration) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		ctx, cancel := context.WithTimeout(c.UserContext(), timeout)
 		defer cancel()
-		c.SetUserContext(ctx)
+		c.SetUserContext(ports.WithRequest(ctx, ports.RequestInfo{
+			RequestID: web.RequestID(c),
+			IP:        strings.Clone(c.IP()),
+			UserAgent: strings.Clone(c.Get(fiber.HeaderUserAgent)),
+		}))
 		return c.Next()
 	}
 }

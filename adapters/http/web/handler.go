@@ -84,6 +84,7 @@ func Write(c *fiber.Ctx, p Problem, retryAfter time.Duration) error {
 }
 
 // message looks up problem.<code>.<part>, falling back to the generic problem of the status.
+// A Count in data selects the plural form.
 func message(b *i18n.Bundle, loc *i18n.Localizer, code string, status int, part string, data map[string]any) string {
 	id := "problem." + code + "." + part
 	if !b.Has(id) {

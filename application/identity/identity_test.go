@@ -1,0 +1,269 @@
+package identity_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/invopop/validation"
+
+	"github.com/keelhq/keel/application/identity"
+	"github.com/keelhq/keel/domain/auth"
+	"github.com/keelhq/keel/domain/kernel"
+	"github.com/keelhq/keel/domain/user"
+	"github.com/keelhq/keel/ports"
+)
+
+// fieldCodes returns the field -> code map of the validation.Errors in err's chain.
+func fieldCodes(t *testing.T, err error) map[string]string {
+	t.Helper()
+	var errs validation.Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("error %v (%T) holds no validation.Errors", err, err)
+	}
+	out := map[string]string{}
+	for f, e := range errs {
+		var ve validation.Error
+		if errors.As(e, &ve) {
+			out[f] = ve.Code()
+		} else {
+			out[f] = e.Error()
+		}
+	}
+	return out
+}
+
+var client = auth.Client{UserAgent: "test", IP: "192.0.2.1"}
+
+func (e *env) wroteNothing(t *testing.T) {
+	t.Helper()
+	if len(e.repo.recs) != 0 || len(e.store.passwords) != 0 || len(e.store.sessions) != 0 ||
+		len(e.audit.items) != 0 || len(e.events.items) != 0 || len(e.jobs.items) != 0 {
+		t.Errorf("something was written: users %d, passwords %d, sessions %d, audit %v, events %d, jobs %d",
+			len(e.repo.recs), len(e.store.passwords), len(e.store.sessions), e.audit.actions(), len(e.events.items), len(e.jobs.items))
+	}
+}
+
+func TestRegisterValidatesAllFieldsAtOnce(t *testing.T) {
+	tests := []struct {
+		name string
+		in   identity.NewAccount
+		want map[string]string
+	}{
+		{"three bad fields", identity.NewAccount{Email: "not-an-email", Password: "short", Name: ""},
+			map[string]string{"email": "invalid_email", "password": "invalid_password", "name": "validation_required"}},
+		{"bad locale too", identity.NewAccount{Email: "", Password: "", Name: "Ann", Locale: "fr"},
+			map[string]string{"email": "validation_required", "password": "validation_required", "locale": "invalid_locale"}},
+		{"role cannot be chosen", identity.NewAccount{Email: "a@example.com", Password: "long enough", Name: "Ann", Role: "root"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			pair, u, err := e.reg.Register(context.Background(), tt.in, client)
+			if tt.want == nil {
+				if err != nil || u.Role() != kernel.RoleUser {
+					t.Fatalf("Register = %v, %v; want a plain user", u, err)
+				}
+				return
+			}
+			got := fieldCodes(t, err)
+			if len(got) != len(tt.want) {
+				t.Fatalf("errors = %v, want %v", got, tt.want)
+			}
+			for f, c := range tt.want {
+				if got[f] != c {
+					t.Errorf("errors[%q] = %q, want %q", f, got[f], c)
+				}
+			}
+			if u != nil || pair != (auth.TokenPair{}) || e.tx.outer != 0 {
+				t.Error("an invalid registration went on")
+			}
+			e.wroteNothing(t)
+		})
+	}
+}
+
+func TestRegister(t *testing.T) {
+	e := newEnv(t)
+	pair, u, err := e.reg.Register(context.Background(), identity.NewAccount{
+		Email: " Ann@Example.com", Password: "correct horse", Name: " Ann ", Role: "admin",
+	}, client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.tx.outer != 1 || e.tx.rollbacks != 0 {
+		t.Errorf("transactions %d (rollbacks %d), want everything in one", e.tx.outer, e.tx.rollbacks)
+	}
+	if u.Email() != "ann@example.com" || u.Name() != "Ann" || u.Role() != kernel.RoleUser || u.Locale() != kernel.LocaleEN || !u.Active() {
+		t.Errorf("user = %+v", u.Record())
+	}
+	if rec, ok := e.repo.recs[u.ID()]; !ok || rec != u.Record() {
+		t.Errorf("stored user = %+v", rec)
+	}
+	if e.store.passwords[u.ID()] != "hash:correct horse" {
+		t.Errorf("password = %q", e.store.passwords[u.ID()])
+	}
+	sess, ok := e.store.sessions[pair.SessionID]
+	if !ok || sess.UserID != u.ID() || sess.UserAgent != "test" || len(e.store.refresh) != 1 || pair.RefreshToken == "" {
+		t.Errorf("session = %+v, pair = %+v", sess, pair)
+	}
+	if len(e.jobs.items) != 1 || e.jobs.items[0] != (auth.SendEmailVerification{UserID: u.ID()}) {
+		t.Errorf("jobs = %+v", e.jobs.items)
+	}
+	if got := e.audit.actions(); !slices.Equal(got, []string{"user.registered", "auth.login"}) {
+		t.Errorf("audit = %v", got)
+	}
+	for _, a := range e.audit.items {
+		if a.ActorID != u.ID() {
+			t.Errorf("audit %s has actor %s, want the new user", a.Action, a.ActorID)
+		}
+		for f := range a.Changes {
+			if strings.Contains(strings.ToLower(f), "password") {
+				t.Errorf("audit %s records secret field %q", a.Action, f)
+			}
+		}
+	}
+	if len(e.events.items) != 1 || e.events.items[0].Name != "user.registered" {
+		t.Errorf("events = %+v", e.events.items)
+	}
+}
+
+func TestRegisterRollsBackTogether(t *testing.T) {
+	e := newEnv(t)
+	boom := errors.New("queue down")
+	e.jobs.err = boom
+	_, u, err := e.reg.Register(context.Background(), identity.NewAccount{
+		Email: "ann@example.com", Password: "correct horse", Name: "Ann", Locale: "de",
+	}, client)
+	if !errors.Is(err, boom) || u != nil {
+		t.Fatalf("Register = %v, %v; want %v", u, err, boom)
+	}
+	e.wroteNothing(t)
+}
+
+func TestRegisterDuplicateEmail(t *testing.T) {
+	e := newEnv(t)
+	in := identity.NewAccount{Email: "ann@example.com", Password: "correct horse", Name: "Ann"}
+	if _, _, err := e.reg.Register(context.Background(), in, client); err != nil {
+		t.Fatal(err)
+	}
+	before := len(e.audit.items)
+	in.Email = "ANN@example.com"
+	_, u, err := e.reg.Register(context.Background(), in, client)
+	if !errors.Is(err, user.ErrEmailTaken) || u != nil {
+		t.Fatalf("Register = %v, %v; want ErrEmailTaken", u, err)
+	}
+	if ke, ok := kernel.AsError(err); !ok || ke.Code() != "email_taken" || ke.Kind() != kernel.KindConflict {
+		t.Errorf("error %v does not carry email_taken/conflict", err)
+	}
+	if len(e.repo.recs) != 1 || len(e.store.passwords) != 1 || len(e.store.sessions) != 1 || len(e.audit.items) != before {
+		t.Error("the refused registration wrote something")
+	}
+}
+
+func TestCreateAccount(t *testing.T) {
+	e := newEnv(t)
+	u, err := e.reg.CreateAccount(context.Background(), identity.NewAccount{
+		Email: "root@example.com", Password: "correct horse", Name: "Root", Role: "admin", Locale: "es",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Role() != kernel.RoleAdmin || u.Locale() != kernel.LocaleES || e.repo.recs[u.ID()].Role != "admin" {
+		t.Errorf("user = %+v", u.Record())
+	}
+	if e.store.passwords[u.ID()] != "hash:correct horse" || len(e.store.sessions) != 0 || len(e.jobs.items) != 0 {
+		t.Errorf("password %q, sessions %d, jobs %v; want a password only", e.store.passwords[u.ID()], len(e.store.sessions), e.jobs.items)
+	}
+	if e.tx.outer != 1 {
+		t.Errorf("transactions = %d", e.tx.outer)
+	}
+
+	_, err = e.reg.CreateAccount(context.Background(), identity.NewAccount{Email: "x@example.com", Password: "correct horse", Name: "X", Role: "root"})
+	if got := fieldCodes(t, err); len(got) != 1 || got["role"] != "invalid_role" {
+		t.Errorf("bad role: %v", got)
+	}
+	_, err = e.reg.CreateAccount(context.Background(), identity.NewAccount{Email: "root@example.com", Password: "correct horse", Name: "Again"})
+	if !errors.Is(err, user.ErrEmailTaken) {
+		t.Errorf("duplicate: %v, want ErrEmailTaken", err)
+	}
+	if len(e.repo.recs) != 1 {
+		t.Errorf("users = %d, want 1", len(e.repo.recs))
+	}
+}
+
+func TestAccounts(t *testing.T) {
+	e := newEnv(t)
+	u, err := e.reg.CreateAccount(context.Background(), identity.NewAccount{
+		Email: "ann@example.com", Password: "correct horse", Name: "Ann", Locale: "de",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := auth.Account{ID: u.ID(), Email: "ann@example.com", Role: kernel.RoleUser, Locale: kernel.LocaleDE, Active: true}
+	if got, err := e.accounts.ByEmail(context.Background(), "ann@example.com"); err != nil || got != want {
+		t.Errorf("ByEmail = %+v, %v; want %+v", got, err, want)
+	}
+	if got, err := e.accounts.ByID(context.Background(), u.ID()); err != nil || got != want {
+		t.Errorf("ByID = %+v, %v", got, err)
+	}
+	if _, err := e.accounts.ByEmail(context.Background(), "nobody@example.com"); !errors.Is(err, auth.ErrAccountNotFound) {
+		t.Errorf("unknown e-mail: %v, want auth.ErrAccountNotFound", err)
+	}
+	if _, err := e.accounts.ByID(context.Background(), kernel.NewID()); !errors.Is(err, auth.ErrAccountNotFound) {
+		t.Errorf("unknown id: %v", err)
+	}
+	if err := e.accounts.MarkEmailVerified(context.Background(), u.ID()); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := e.accounts.ByID(context.Background(), u.ID()); !got.EmailVerified {
+		t.Error("the address is not verified")
+	}
+}
+
+// signIn registers an account and returns it with its session id.
+func signIn(t *testing.T, e *env, email string, role kernel.Role) (*user.User, uuid.UUID) {
+	t.Helper()
+	u, err := e.reg.CreateAccount(context.Background(), identity.NewAccount{Email: email, Password: "correct horse", Name: "N", Role: string(role)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair, _, err := e.auth.Login(context.Background(), email, "correct horse", client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u, pair.SessionID
+}
+
+func TestAccessThroughUserActions(t *testing.T) {
+	e := newEnv(t)
+	signIn(t, e, "admin@example.com", kernel.RoleAdmin)
+	u, sid := signIn(t, e, "ann@example.com", kernel.RoleUser)
+	ctx := ports.WithActor(context.Background(), ports.Actor{UserID: u.ID(), Role: kernel.RoleAdmin})
+
+	if _, err := e.users.AdminUpdate(ctx, u.ID(), user.AdminChange{Role: ptr("admin")}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(e.sessions.ids, []uuid.UUID{sid}) || !e.store.sessions[sid].RevokedAt.IsZero() {
+		t.Errorf("role change: invalidated %v, session %+v; want invalidated, not revoked", e.sessions.ids, e.store.sessions[sid])
+	}
+	e.sessions.ids = nil
+	if _, err := e.users.AdminUpdate(ctx, u.ID(), user.AdminChange{Status: ptr("disabled")}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(e.sessions.ids, []uuid.UUID{sid}) || e.store.sessions[sid].RevokeReason != "account_disabled" {
+		t.Errorf("disabling: invalidated %v, session %+v", e.sessions.ids, e.store.sessions[sid])
+	}
+	e.sessions.ids = nil
+	if err := e.users.Delete(ctx, u.ID()); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := e.store.passwords[u.ID()]; ok || len(e.store.sessions) != 1 || !slices.Equal(e.sessions.ids, []uuid.UUID{sid}) {
+		t.Errorf("deletion left password %v, sessions %d; invalidated %v", ok, len(e.store.sessions), e.sessions.ids)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,110 @@
+package auth_test
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/keelhq/keel/domain/auth"
+	"github.com/keelhq/keel/domain/kernel"
+)
+
+// tokenFromLink returns the token query parameter of a mailed link.
+func tokenFromLink(t *testing.T, link string) string {
+	t.Helper()
+	u, err := url.Parse(link)
+	if err != nil {
+		t.Fatalf("link %q: %v", link, err)
+	}
+	tok := u.Query().Get("token")
+	if tok == "" {
+		t.Fatalf("link %q carries no token", link)
+	}
+	return tok
+}
+
+func TestWorkTokenJobs(t *testing.T) {
+	tests := []struct {
+		name     string
+		run      func(*auth.Service, auth.Account) error
+		purpose  string
+		template string
+		path     string
+		ttl      string
+	}{
+		{"password reset", func(s *auth.Service, a auth.Account) error {
+			return s.WorkPasswordReset(context.Background(), auth.SendPasswordReset{UserID: a.ID})
+		}, auth.PurposePasswordReset, "password_reset", "/reset-password", "30"},
+		{"e-mail verification", func(s *auth.Service, a auth.Account) error {
+			return s.WorkEmailVerification(context.Background(), auth.SendEmailVerification{UserID: a.ID})
+		}, auth.PurposeEmailVerify, "email_verification", "/verify-email", "2880"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv()
+			acc := e.account(t, "ann@example.com", "correct horse")
+			acc.Locale = kernel.LocaleDE
+			e.accounts.byID[acc.ID] = acc
+			if err := tt.run(e.svc, acc); err != nil {
+				t.Fatal(err)
+			}
+			if len(e.mail.sent) != 1 {
+				t.Fatalf("sent %+v", e.mail.sent)
+			}
+			m := e.mail.sent[0]
+			if m.To != "ann@example.com" || m.Template != tt.template || m.Locale != "de" || m.Data["Minutes"] != tt.ttl {
+				t.Errorf("mail = %+v", m)
+			}
+			if !strings.HasPrefix(m.Data["Link"], "https://app.example.com"+tt.path+"?token=") {
+				t.Errorf("link = %q", m.Data["Link"])
+			}
+			token := tokenFromLink(t, m.Data["Link"])
+			if len(e.store.oneTime) != 1 {
+				t.Fatalf("stored %+v", e.store.oneTime)
+			}
+			ott := e.store.oneTime[0]
+			if string(ott.Hash) != string(auth.HashToken(token)) || strings.Contains(string(ott.Hash), token) {
+				t.Errorf("stored hash %x is not the token's hash", ott.Hash)
+			}
+			if ott.UserID != acc.ID || ott.Purpose != tt.purpose || !ott.CreatedAt.Equal(t0) || !ott.ExpiresAt.After(t0) {
+				t.Errorf("stored token = %+v", ott.OneTimeToken)
+			}
+			if len(token) < 43 {
+				t.Errorf("token %q has less than 256 bits", token)
+			}
+		})
+	}
+}
+
+func TestWorkTokenJobsSkipGoneAccounts(t *testing.T) {
+	e := newEnv()
+	off := e.account(t, "off@example.com", "correct horse")
+	e.disable(off.ID)
+	for _, acc := range []auth.Account{off, {ID: kernel.NewID()}} {
+		if err := e.svc.WorkPasswordReset(context.Background(), auth.SendPasswordReset{UserID: acc.ID}); err != nil {
+			t.Errorf("reset for %s: %v", acc.ID, err)
+		}
+		if err := e.svc.WorkEmailVerification(context.Background(), auth.SendEmailVerification{UserID: acc.ID}); err != nil {
+			t.Errorf("verification for %s: %v", acc.ID, err)
+		}
+	}
+	if len(e.mail.sent) != 0 || len(e.store.oneTime) != 0 {
+		t.Errorf("sent %v, stored %v", e.mail.sent, e.store.oneTime)
+	}
+}
+
+func TestWorkTokenJobsReportFailures(t *testing.T) {
+	e := newEnv()
+	acc := e.account(t, "ann@example.com", "correct horse")
+	e.mail.err = errors.New("smtp down")
+	if err := e.svc.WorkPasswordReset(context.Background(), auth.SendPasswordReset{UserID: acc.ID}); !errors.Is(err, e.mail.err) {
+		t.Errorf("mail failure: %v (the queue must retry)", err)
+	}
+	e.mail.err = nil
+	e.accounts.err = errors.New("db down")
+	if err := e.svc.WorkPasswordReset(context.Background(), auth.SendPasswordReset{UserID: acc.ID}); !errors.Is(err, e.accounts.err) {
+		t.Errorf("lookup failure: %v (the queue must retry)", err)
+	}
+}

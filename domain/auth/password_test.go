@@ -1,0 +1,279 @@
+package auth_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/keelhq/keel/domain/auth"
+	"github.com/keelhq/keel/domain/kernel"
+	"github.com/keelhq/keel/ports"
+)
+
+func TestSetPassword(t *testing.T) {
+	e := newEnv()
+	id := kernel.NewID()
+	err := e.svc.SetPassword(context.Background(), id, "short")
+	if got := fieldCodes(t, err); got["password"] != "invalid_password" || len(got) != 1 {
+		t.Errorf("errors = %v", got)
+	}
+	if err := e.svc.SetPassword(context.Background(), id, "long enough"); err != nil {
+		t.Fatal(err)
+	}
+	if e.store.passwords[id] != "hash:long enough" {
+		t.Errorf("stored %q", e.store.passwords[id])
+	}
+}
+
+func TestChangePassword(t *testing.T) {
+	e := newEnv()
+	acc := e.account(t, "ann@example.com", "old password")
+	current := e.login(t, "ann@example.com", "old password")
+	other := e.login(t, "ann@example.com", "old password")
+	actor := ports.Actor{UserID: acc.ID, SessionID: current.SessionID}
+
+	if err := e.svc.ChangePassword(context.Background(), actor, "old password", "new password"); err != nil {
+		t.Fatal(err)
+	}
+	if e.store.passwords[acc.ID] != "hash:new password" {
+		t.Errorf("stored %q", e.store.passwords[acc.ID])
+	}
+	if s := e.store.session(current.SessionID); !s.RevokedAt.IsZero() {
+		t.Error("the current session was revoked")
+	}
+	if s := e.store.session(other.SessionID); s.RevokedAt.IsZero() || s.RevokeReason != "password_changed" {
+		t.Errorf("other session = %+v", s)
+	}
+	if got := e.events.all(); !slices.Equal(got, []uuid.UUID{other.SessionID}) {
+		t.Errorf("invalidated %v, want the other session only", got)
+	}
+	last := e.audit.items[len(e.audit.items)-1]
+	if last.Action != "auth.password_changed" || last.EntityID != acc.ID.String() || len(last.Changes) != 0 {
+		t.Errorf("audit = %+v (no secrets in changes)", last)
+	}
+	e.login(t, "ann@example.com", "new password")
+}
+
+func TestChangePasswordRefusals(t *testing.T) {
+	tests := []struct {
+		name, current, next string
+		wantErr             error
+		wantFields          map[string]string
+	}{
+		{"wrong current", "not my password", "new password", auth.ErrInvalidCurrentPassword, nil},
+		{"short new", "old password", "short", nil, map[string]string{"newPassword": "invalid_password"}},
+		{"empty both", "", "", nil, map[string]string{"newPassword": "validation_required", "currentPassword": "validation_required"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv()
+			acc := e.account(t, "ann@example.com", "old password")
+			pair := e.login(t, "ann@example.com", "old password")
+			other := e.login(t, "ann@example.com", "old password")
+			err := e.svc.ChangePassword(context.Background(), ports.Actor{UserID: acc.ID, SessionID: pair.SessionID}, tt.current, tt.next)
+			if tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+				t.Fatalf("error = %v, want %v", err, tt.wantErr)
+			}
+			if tt.wantFields != nil {
+				got := fieldCodes(t, err)
+				if len(got) != len(tt.wantFields) {
+					t.Fatalf("errors = %v, want %v", got, tt.wantFields)
+				}
+				for f, c := range tt.wantFields {
+					if got[f] != c {
+						t.Errorf("errors[%q] = %q, want %q", f, got[f], c)
+					}
+				}
+			}
+			if e.store.passwords[acc.ID] != "hash:old password" || !e.store.session(other.SessionID).RevokedAt.IsZero() || len(e.events.all()) != 0 {
+				t.Error("a refused change had effects")
+			}
+		})
+	}
+}
+
+func TestChangePasswordRollback(t *testing.T) {
+	e := newEnv()
+	acc := e.account(t, "ann@example.com", "old password")
+	pair := e.login(t, "ann@example.com", "old password")
+	e.login(t, "ann@example.com", "old password")
+	e.audit.err = errors.New("audit down")
+	err := e.svc.ChangePassword(context.Background(), ports.Actor{UserID: acc.ID, SessionID: pair.SessionID}, "old password", "new password")
+	if !errors.Is(err, e.audit.err) {
+		t.Fatalf("error = %v", err)
+	}
+	if e.store.passwords[acc.ID] != "hash:old password" || len(e.events.all()) != 0 {
+		t.Errorf("rolled back change: stored %q, invalidated %v", e.store.passwords[acc.ID], e.events.all())
+	}
+}
+
+func TestForgotPassword(t *testing.T) {
+	e := newEnv()
+	active := e.account(t, "ann@example.com", "correct horse")
+	disabled := e.account(t, "off@example.com", "correct horse")
+	e.disable(disabled.ID)
+
+	for _, email := range []string{"nobody@example.com", "off@example.com"} {
+		if err := e.svc.ForgotPassword(context.Background(), email); err != nil {
+			t.Errorf("ForgotPassword(%s) = %v, want nil", email, err)
+		}
+	}
+	if len(e.jobs.items) != 0 {
+		t.Fatalf("enqueued %v for unknown or disabled addresses", e.jobs.items)
+	}
+	if err := e.svc.ForgotPassword(context.Background(), " ANN@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if len(e.jobs.items) != 1 || e.jobs.items[0] != (auth.SendPasswordReset{UserID: active.ID}) {
+		t.Fatalf("jobs = %+v", e.jobs.items)
+	}
+	if e.jobs.items[0].Kind() != "auth.send_password_reset" {
+		t.Errorf("kind = %q", e.jobs.items[0].Kind())
+	}
+	if got := fieldCodes(t, e.svc.ForgotPassword(context.Background(), "bad")); got["email"] != "invalid_email" {
+		t.Errorf("malformed address: %v", got)
+	}
+	boom := errors.New("db down")
+	e.accounts.err = boom
+	if err := e.svc.ForgotPassword(context.Background(), "ann@example.com"); !errors.Is(err, boom) {
+		t.Errorf("lookup failure: %v", err)
+	}
+}
+
+// resetToken runs the reset job for acc and returns the token from the mailed link.
+func resetToken(t *testing.T, e *env, acc auth.Account) string {
+	t.Helper()
+	if err := e.svc.WorkPasswordReset(context.Background(), auth.SendPasswordReset{UserID: acc.ID}); err != nil {
+		t.Fatal(err)
+	}
+	return tokenFromLink(t, e.mail.sent[len(e.mail.sent)-1].Data["Link"])
+}
+
+func TestResetPassword(t *testing.T) {
+	e := newEnv()
+	acc := e.account(t, "ann@example.com", "old password")
+	p1 := e.login(t, "ann@example.com", "old password")
+	p2 := e.login(t, "ann@example.com", "old password")
+	token := resetToken(t, e, acc)
+
+	if got := fieldCodes(t, e.svc.ResetPassword(context.Background(), token, "short")); got["newPassword"] != "invalid_password" {
+		t.Errorf("short password: %v", got)
+	}
+	if err := e.svc.ResetPassword(context.Background(), token, "new password"); err != nil {
+		t.Fatal(err)
+	}
+	if e.store.passwords[acc.ID] != "hash:new password" {
+		t.Errorf("stored %q", e.store.passwords[acc.ID])
+	}
+	for _, id := range []uuid.UUID{p1.SessionID, p2.SessionID} {
+		if s := e.store.session(id); s.RevokedAt.IsZero() || s.RevokeReason != "password_reset" {
+			t.Errorf("session %s = %+v", id, s)
+		}
+	}
+	if got := sortedIDs(e.events.all()); !slices.Equal(got, sortedIDs([]uuid.UUID{p1.SessionID, p2.SessionID})) {
+		t.Errorf("invalidated %v", got)
+	}
+	last := e.audit.items[len(e.audit.items)-1]
+	if last.Action != "auth.password_reset" || last.ActorID != acc.ID || last.EntityID != acc.ID.String() {
+		t.Errorf("audit = %+v", last)
+	}
+	if err := e.svc.ResetPassword(context.Background(), token, "third password"); !errors.Is(err, auth.ErrInvalidOrExpiredToken) {
+		t.Errorf("second use: %v, want ErrInvalidOrExpiredToken", err)
+	}
+	if e.store.passwords[acc.ID] != "hash:new password" {
+		t.Error("the second use changed the password")
+	}
+}
+
+func TestResetPasswordRefusals(t *testing.T) {
+	e := newEnv()
+	acc := e.account(t, "ann@example.com", "old password")
+	expired := resetToken(t, e, acc)
+	verify := verifyToken(t, e, acc)
+	e.clock.advance(lifetimes.Reset)
+	for name, tok := range map[string]string{
+		"empty": "", "unknown": "nope", "expired": expired, "verification token": verify,
+	} {
+		if err := e.svc.ResetPassword(context.Background(), tok, "new password"); !errors.Is(err, auth.ErrInvalidOrExpiredToken) {
+			t.Errorf("%s token: %v, want ErrInvalidOrExpiredToken", name, err)
+		}
+	}
+	if e.store.passwords[acc.ID] != "hash:old password" {
+		t.Error("a refused reset changed the password")
+	}
+}
+
+func TestResetPasswordAfterAccountErased(t *testing.T) {
+	e := newEnv()
+	acc := e.account(t, "ann@example.com", "old password")
+	token := resetToken(t, e, acc)
+	e.disable(acc.ID) // deletion anonymises and disables the account
+	if err := e.tx.Do(context.Background(), func(ctx context.Context) error { return e.svc.EraseCredentials(ctx, acc.ID) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.ResetPassword(context.Background(), token, "new password"); !errors.Is(err, auth.ErrInvalidOrExpiredToken) {
+		t.Errorf("error = %v, want ErrInvalidOrExpiredToken", err)
+	}
+	if _, ok := e.store.passwords[acc.ID]; ok {
+		t.Error("a password was stored for an erased account")
+	}
+}
+
+// verifyToken runs the verification job for acc and returns the token from the mailed link.
+func verifyToken(t *testing.T, e *env, acc auth.Account) string {
+	t.Helper()
+	if err := e.svc.WorkEmailVerification(context.Background(), auth.SendEmailVerification{UserID: acc.ID}); err != nil {
+		t.Fatal(err)
+	}
+	return tokenFromLink(t, e.mail.sent[len(e.mail.sent)-1].Data["Link"])
+}
+
+func TestVerifyEmail(t *testing.T) {
+	e := newEnv()
+	acc := e.account(t, "ann@example.com", "old password")
+	if err := e.svc.RequestEmailVerification(context.Background(), acc.ID); err != nil {
+		t.Fatal(err)
+	}
+	if len(e.jobs.items) != 1 || e.jobs.items[0] != (auth.SendEmailVerification{UserID: acc.ID}) || e.jobs.items[0].Kind() != "auth.send_email_verification" {
+		t.Fatalf("jobs = %+v", e.jobs.items)
+	}
+	token := verifyToken(t, e, acc)
+	reset := resetToken(t, e, acc)
+	for name, tok := range map[string]string{"empty": "", "unknown": "nope", "reset token": reset} {
+		if err := e.svc.VerifyEmail(context.Background(), tok); !errors.Is(err, auth.ErrInvalidOrExpiredToken) {
+			t.Errorf("%s: %v, want ErrInvalidOrExpiredToken", name, err)
+		}
+	}
+	if err := e.svc.VerifyEmail(context.Background(), token); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(e.accounts.verified, []uuid.UUID{acc.ID}) {
+		t.Errorf("verified %v", e.accounts.verified)
+	}
+	if err := e.svc.VerifyEmail(context.Background(), token); !errors.Is(err, auth.ErrInvalidOrExpiredToken) {
+		t.Errorf("second use: %v", err)
+	}
+	if err := e.svc.RequestEmailVerification(context.Background(), acc.ID); err != nil || len(e.jobs.items) != 1 {
+		t.Errorf("a verified address enqueued another job: %v, %v", err, e.jobs.items)
+	}
+	if err := e.svc.RequestEmailVerification(context.Background(), kernel.NewID()); !errors.Is(err, auth.ErrAccountNotFound) {
+		t.Errorf("unknown account: %v", err)
+	}
+}
+
+func TestVerifyEmailExpired(t *testing.T) {
+	e := newEnv()
+	acc := e.account(t, "ann@example.com", "old password")
+	token := verifyToken(t, e, acc)
+	e.clock.advance(lifetimes.Verify)
+	if err := e.svc.VerifyEmail(context.Background(), token); !errors.Is(err, auth.ErrInvalidOrExpiredToken) {
+		t.Errorf("expired: %v", err)
+	}
+	if len(e.accounts.verified) != 0 || strings.Contains(token, "=") {
+		t.Errorf("verified %v; token %q must be URL-safe unpadded", e.accounts.verified, token)
+	}
+}

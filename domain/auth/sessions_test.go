@@ -1,0 +1,262 @@
+package auth_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/keelhq/keel/domain/auth"
+	"github.com/keelhq/keel/domain/kernel"
+	"github.com/keelhq/keel/ports"
+)
+
+func sortedIDs(ids []uuid.UUID) []uuid.UUID {
+	out := slices.Clone(ids)
+	slices.SortFunc(out, func(a, b uuid.UUID) int {
+		switch {
+		case a.String() < b.String():
+			return -1
+		case a.String() > b.String():
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+func TestAuthenticate(t *testing.T) {
+	e := newEnv()
+	acc := e.account(t, "ann@example.com", "correct horse")
+	pair := e.login(t, "ann@example.com", "correct horse") // the token says role "user"
+	e.status.states[pair.SessionID] = auth.SessionState{Active: true, Role: kernel.RoleAdmin, Locale: kernel.LocaleDE}
+
+	c, err := e.svc.Authenticate(context.Background(), pair.AccessToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.UserID != acc.ID || c.SessionID != pair.SessionID || c.Role != kernel.RoleAdmin || c.Locale != kernel.LocaleDE {
+		t.Errorf("claims = %+v; want role and locale from SessionStatus (admin, de)", c)
+	}
+}
+
+func TestAuthenticateRefusals(t *testing.T) {
+	e := newEnv()
+	e.account(t, "ann@example.com", "correct horse")
+	pair := e.login(t, "ann@example.com", "correct horse")
+
+	if _, err := e.svc.Authenticate(context.Background(), "forged"); !errors.Is(err, auth.ErrInvalidToken) {
+		t.Errorf("invalid token: %v, want ErrInvalidToken", err)
+	}
+	e.status.states[pair.SessionID] = auth.SessionState{Active: false, Role: kernel.RoleUser}
+	if c, err := e.svc.Authenticate(context.Background(), pair.AccessToken); !errors.Is(err, auth.ErrInvalidToken) || c != (auth.Claims{}) {
+		t.Errorf("revoked session: %+v, %v; want ErrInvalidToken", c, err)
+	}
+	boom := errors.New("redis and postgres down")
+	e.status.err = boom
+	if _, err := e.svc.Authenticate(context.Background(), pair.AccessToken); !errors.Is(err, boom) || errors.Is(err, auth.ErrInvalidToken) {
+		t.Errorf("status failure: %v, want it passed on, not ErrInvalidToken", err)
+	}
+}
+
+func TestLogout(t *testing.T) {
+	e := newEnv()
+	acc := e.account(t, "ann@example.com", "correct horse")
+	keep := e.login(t, "ann@example.com", "correct horse")
+	pair := e.login(t, "ann@example.com", "correct horse")
+	actor := ports.Actor{UserID: acc.ID, SessionID: pair.SessionID}
+	if err := e.svc.Logout(context.Background(), actor); err != nil {
+		t.Fatal(err)
+	}
+	if s := e.store.session(pair.SessionID); s.RevokedAt.IsZero() {
+		t.Error("the session was not revoked")
+	}
+	if s := e.store.session(keep.SessionID); !s.RevokedAt.IsZero() {
+		t.Error("another session was revoked")
+	}
+	if got := e.events.all(); !slices.Equal(got, []uuid.UUID{pair.SessionID}) {
+		t.Errorf("invalidated %v", got)
+	}
+	if last := e.audit.items[len(e.audit.items)-1]; last.Action != "auth.logout" || last.EntityID != pair.SessionID.String() {
+		t.Errorf("audit = %+v", last)
+	}
+	if _, err := refresh(e, pair.RefreshToken); !errors.Is(err, auth.ErrInvalidRefreshToken) {
+		t.Errorf("refresh after logout: %v", err)
+	}
+	if err := e.svc.Logout(context.Background(), actor); !errors.Is(err, auth.ErrSessionNotFound) {
+		t.Errorf("second logout: %v, want ErrSessionNotFound", err)
+	}
+}
+
+func TestLogoutAll(t *testing.T) {
+	e := newEnv()
+	acc := e.account(t, "ann@example.com", "correct horse")
+	bob := e.account(t, "bob@example.com", "correct horse")
+	a1 := e.login(t, "ann@example.com", "correct horse")
+	a2 := e.login(t, "ann@example.com", "correct horse")
+	b1 := e.login(t, "bob@example.com", "correct horse")
+	if err := e.svc.LogoutAll(context.Background(), ports.Actor{UserID: acc.ID, SessionID: a1.SessionID}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := sortedIDs(e.events.all()), sortedIDs([]uuid.UUID{a1.SessionID, a2.SessionID}); !slices.Equal(got, want) {
+		t.Errorf("invalidated %v, want %v", got, want)
+	}
+	for _, id := range []uuid.UUID{a1.SessionID, a2.SessionID} {
+		if s := e.store.session(id); s.RevokedAt.IsZero() || s.RevokeReason != "logout_all" {
+			t.Errorf("session %s = %+v", id, s)
+		}
+	}
+	if s := e.store.session(b1.SessionID); !s.RevokedAt.IsZero() {
+		t.Errorf("another user's session was revoked (%s)", bob.ID)
+	}
+	if last := e.audit.items[len(e.audit.items)-1]; last.Action != "auth.logout_all" || last.EntityID != acc.ID.String() {
+		t.Errorf("audit = %+v", last)
+	}
+}
+
+func TestLogoutAllRollbackDoesNotBroadcast(t *testing.T) {
+	e := newEnv()
+	acc := e.account(t, "ann@example.com", "correct horse")
+	pair := e.login(t, "ann@example.com", "correct horse")
+	e.audit.err = errors.New("audit down")
+	if err := e.svc.LogoutAll(context.Background(), ports.Actor{UserID: acc.ID, SessionID: pair.SessionID}); !errors.Is(err, e.audit.err) {
+		t.Fatalf("error = %v", err)
+	}
+	if len(e.events.all()) != 0 {
+		t.Errorf("broadcast %v although the transaction rolled back", e.events.all())
+	}
+	if s := e.store.session(pair.SessionID); !s.RevokedAt.IsZero() {
+		t.Error("the revocation survived the rollback")
+	}
+}
+
+func TestRevokeSession(t *testing.T) {
+	e := newEnv()
+	ann := e.account(t, "ann@example.com", "correct horse")
+	bob := e.account(t, "bob@example.com", "correct horse")
+	annPair := e.login(t, "ann@example.com", "correct horse")
+	bobPair := e.login(t, "bob@example.com", "correct horse")
+
+	if err := e.svc.RevokeSession(context.Background(), ann.ID, bobPair.SessionID); !errors.Is(err, auth.ErrSessionNotFound) {
+		t.Errorf("another user's session: %v, want ErrSessionNotFound", err)
+	}
+	if err := e.svc.RevokeSession(context.Background(), ann.ID, kernel.NewID()); !errors.Is(err, auth.ErrSessionNotFound) {
+		t.Errorf("unknown session: %v, want ErrSessionNotFound", err)
+	}
+	if s := e.store.session(bobPair.SessionID); !s.RevokedAt.IsZero() || len(e.events.all()) != 0 {
+		t.Fatalf("a refused revocation had effects: %+v, %v", s, e.events.all())
+	}
+	if err := e.svc.RevokeSession(context.Background(), bob.ID, bobPair.SessionID); err != nil {
+		t.Fatal(err)
+	}
+	if last := e.audit.items[len(e.audit.items)-1]; last.Action != "auth.session_revoked" {
+		t.Errorf("audit = %+v", last)
+	}
+	if got := e.events.all(); !slices.Equal(got, []uuid.UUID{bobPair.SessionID}) {
+		t.Errorf("invalidated %v", got)
+	}
+	e.clock.advance(lifetimes.Idle)
+	if err := e.svc.RevokeSession(context.Background(), ann.ID, annPair.SessionID); !errors.Is(err, auth.ErrSessionNotFound) {
+		t.Errorf("idle session: %v, want ErrSessionNotFound", err)
+	}
+}
+
+func TestRevokeSessionDoesNotMaskInfrastructureErrors(t *testing.T) {
+	e := newEnv()
+	acc := e.account(t, "ann@example.com", "correct horse")
+	pair := e.login(t, "ann@example.com", "correct horse")
+	boom := errors.New("db down")
+	e.store.sessionErr = boom
+	if err := e.svc.RevokeSession(context.Background(), acc.ID, pair.SessionID); !errors.Is(err, boom) {
+		t.Errorf("error = %v, want %v", err, boom)
+	}
+}
+
+func TestSessionsListsActiveNewestFirst(t *testing.T) {
+	e := newEnv()
+	acc := e.account(t, "ann@example.com", "correct horse")
+	old := e.login(t, "ann@example.com", "correct horse")
+	e.clock.advance(time.Minute)
+	revoked := e.login(t, "ann@example.com", "correct horse")
+	e.clock.advance(time.Minute)
+	recent := e.login(t, "ann@example.com", "correct horse")
+	if err := e.svc.RevokeSession(context.Background(), acc.ID, revoked.SessionID); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.svc.Sessions(context.Background(), acc.ID)
+	if err != nil || len(got) != 2 || got[0].ID != recent.SessionID || got[1].ID != old.SessionID {
+		t.Errorf("Sessions = %v, %v; want [recent, old]", got, err)
+	}
+}
+
+func TestAccessForUserContext(t *testing.T) {
+	e := newEnv()
+	acc := e.account(t, "ann@example.com", "correct horse")
+	p1 := e.login(t, "ann@example.com", "correct horse")
+	p2 := e.login(t, "ann@example.com", "correct horse")
+	both := sortedIDs([]uuid.UUID{p1.SessionID, p2.SessionID})
+
+	// InvalidateSessions broadcasts after commit without revoking.
+	err := e.tx.Do(context.Background(), func(ctx context.Context) error {
+		if err := e.svc.InvalidateSessions(ctx, acc.ID); err != nil {
+			return err
+		}
+		if len(e.events.all()) != 0 {
+			t.Error("broadcast before commit")
+		}
+		return nil
+	})
+	if err != nil || !slices.Equal(sortedIDs(e.events.all()), both) {
+		t.Fatalf("InvalidateSessions: %v, invalidated %v", err, e.events.all())
+	}
+	if s := e.store.session(p1.SessionID); !s.RevokedAt.IsZero() {
+		t.Error("InvalidateSessions revoked a session")
+	}
+
+	// RevokeSessions inside a failing transaction: nothing revoked, nothing broadcast.
+	e.events.ids = nil
+	boom := errors.New("later step failed")
+	err = e.tx.Do(context.Background(), func(ctx context.Context) error {
+		if err := e.svc.RevokeSessions(ctx, acc.ID, "account_disabled"); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) || len(e.events.all()) != 0 || !e.store.session(p1.SessionID).RevokedAt.IsZero() {
+		t.Fatalf("rolled back RevokeSessions: %v, invalidated %v", err, e.events.all())
+	}
+	if err := e.tx.Do(context.Background(), func(ctx context.Context) error {
+		return e.svc.RevokeSessions(ctx, acc.ID, "account_disabled")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if s := e.store.session(p2.SessionID); s.RevokeReason != "account_disabled" || !slices.Equal(sortedIDs(e.events.all()), both) {
+		t.Errorf("RevokeSessions: %+v, invalidated %v", s, e.events.all())
+	}
+
+	// EraseCredentials removes the password and every session.
+	e.events.ids = nil
+	if err := e.tx.Do(context.Background(), func(ctx context.Context) error { return e.svc.EraseCredentials(ctx, acc.ID) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := e.store.passwords[acc.ID]; ok || len(e.store.sessions) != 0 || !slices.Equal(sortedIDs(e.events.all()), both) {
+		t.Errorf("EraseCredentials left password %v, sessions %d; invalidated %v", ok, len(e.store.sessions), e.events.all())
+	}
+	if _, _, err := e.svc.Login(context.Background(), "ann@example.com", "correct horse", auth.Client{}); !errors.Is(err, auth.ErrInvalidCredentials) {
+		t.Errorf("login after erasure: %v", err)
+	}
+}
+
+func TestPruneExpired(t *testing.T) {
+	e := newEnv()
+	n, err := e.svc.PruneExpired(context.Background())
+	if err != nil || n != 7 {
+		t.Fatalf("PruneExpired = %d, %v", n, err)
+	}
+	if len(e.store.pruned) != 1 || !e.store.pruned[0].Equal(t0.Add(-lifetimes.Idle)) {
+		t.Errorf("Prune(%v), want now - idle = %v", e.store.pruned, t0.Add(-lifetimes.Idle))
+	}
+}
