@@ -1,4 +1,4 @@
-// Command api serves Keel's HTTP and WebSocket API.
+// Command api serves Keel's HTTP API.
 package main
 
 import (
@@ -9,5 +9,5 @@ import (
 )
 
 func main() {
-	os.Exit(boot.Run(config.ProcessAPI, boot.Platform, boot.HTTP))
+	os.Exit(boot.Run(config.ProcessAPI, boot.Platform, boot.Mail, boot.Identity, boot.HTTP, boot.API))
 }

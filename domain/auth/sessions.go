@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/google/uuid"
 
@@ -26,7 +27,12 @@ func (s *Service) LogoutAll(ctx context.Context, actor ports.Actor) error {
 
 // Sessions lists the user's active sessions, newest first.
 func (s *Service) Sessions(ctx context.Context, userID uuid.UUID) ([]*Session, error) {
-	return s.Store.ActiveSessions(ctx, userID, s.Clock.Now())
+	now := s.Clock.Now()
+	all, err := s.Store.ActiveSessions(ctx, userID, now)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(all, func(sess *Session) bool { return !sess.Active(now, s.Lifetimes.Idle) }), nil
 }
 
 // RevokeSession revokes one of the user's sessions; another user's session is not found.

@@ -40,7 +40,7 @@ func (s *Service) UpdateProfile(ctx context.Context, id uuid.UUID, in ProfileCha
 	if err != nil {
 		return nil, err
 	}
-	return s.change(ctx, id, func(u *User, ch kernel.Changes) error {
+	return s.change(ctx, id, false, func(ctx context.Context, u *User, ch kernel.Changes) error {
 		now := s.Clock.Now()
 		if name != nil {
 			u.Rename(*name, now, ch)
@@ -84,7 +84,10 @@ func (s *Service) AdminUpdate(ctx context.Context, id uuid.UUID, in AdminChange)
 	if err != nil {
 		return nil, err
 	}
-	return s.change(ctx, id, func(u *User, ch kernel.Changes) error {
+	// Only a role or status change can remove an administrator: lock the administrators
+	// first, in a fixed order, so concurrent demotions serialise instead of deadlocking.
+	lockAdmins := role != nil || status != nil
+	return s.change(ctx, id, lockAdmins, func(ctx context.Context, u *User, ch kernel.Changes) error {
 		now := s.Clock.Now()
 		wasAdmin := u.Role() == kernel.RoleAdmin && u.Active()
 		if name != nil {
@@ -96,10 +99,8 @@ func (s *Service) AdminUpdate(ctx context.Context, id uuid.UUID, in AdminChange)
 		if status != nil {
 			u.SetStatus(*status, now, ch)
 		}
-		if wasAdmin && !(u.Role() == kernel.RoleAdmin && u.Active()) {
-			if err := s.ensureAnotherAdmin(ctx, u.ID()); err != nil {
-				return err
-			}
+		if wasAdmin && !(u.Role() == kernel.RoleAdmin && u.Active()) && !s.otherAdmin(ctx, u.ID()) {
+			return ErrLastAdmin
 		}
 		if _, changed := ch["status"]; changed && !u.Active() {
 			return s.Access.RevokeSessions(ctx, u.ID(), "account_disabled")
@@ -134,26 +135,21 @@ func parseAdminChange(in AdminChange) (*kernel.Role, *Status, *Name, error) {
 	return role, status, name, nil
 }
 
-// ensureAnotherAdmin fails unless an active administrator other than id remains.
-func (s *Service) ensureAnotherAdmin(ctx context.Context, id uuid.UUID) error {
-	admins, err := s.Repo.LockActiveAdmins(ctx)
-	if err != nil {
-		return err
-	}
-	if len(slices.DeleteFunc(admins, func(a uuid.UUID) bool { return a == id })) == 0 {
-		return ErrLastAdmin
-	}
-	return nil
+type adminsKey struct{}
+
+// otherAdmin reports whether an active administrator other than id remains, among the
+// administrators change locked at the start of the transaction.
+func (s *Service) otherAdmin(ctx context.Context, id uuid.UUID) bool {
+	admins, _ := ctx.Value(adminsKey{}).([]uuid.UUID)
+	return slices.ContainsFunc(admins, func(a uuid.UUID) bool { return a != id })
 }
 
 // Delete anonymises and disables the account and erases its credentials and sessions;
 // its audit trail stays.
 func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
-	_, err := s.change(ctx, id, func(u *User, ch kernel.Changes) error {
-		if u.Role() == kernel.RoleAdmin && u.Active() {
-			if err := s.ensureAnotherAdmin(ctx, u.ID()); err != nil {
-				return err
-			}
+	_, err := s.change(ctx, id, true, func(ctx context.Context, u *User, ch kernel.Changes) error {
+		if u.Role() == kernel.RoleAdmin && u.Active() && !s.otherAdmin(ctx, u.ID()) {
+			return ErrLastAdmin
 		}
 		u.Anonymise(s.Clock.Now(), ch)
 		return s.Access.EraseCredentials(ctx, u.ID())
@@ -175,15 +171,23 @@ func (s *Service) List(ctx context.Context, f Filter, page kernel.Page) ([]*User
 
 // change loads the user for update, applies fn, and stores the result with its audit
 // record and event, all in one transaction. Nothing is written when nothing changed.
-func (s *Service) change(ctx context.Context, id uuid.UUID, fn func(*User, kernel.Changes) error, event ...string) (*User, error) {
+// With lockAdmins, the active administrators are locked first (see otherAdmin).
+func (s *Service) change(ctx context.Context, id uuid.UUID, lockAdmins bool, fn func(context.Context, *User, kernel.Changes) error, event ...string) (*User, error) {
 	var out *User
 	err := s.Tx.Do(ctx, func(ctx context.Context) error {
+		if lockAdmins {
+			admins, err := s.Repo.LockActiveAdmins(ctx)
+			if err != nil {
+				return err
+			}
+			ctx = context.WithValue(ctx, adminsKey{}, admins)
+		}
 		u, err := s.Repo.GetForUpdate(ctx, id)
 		if err != nil {
 			return err
 		}
 		ch := kernel.Changes{}
-		if err := fn(u, ch); err != nil {
+		if err := fn(ctx, u, ch); err != nil {
 			return err
 		}
 		out = u
@@ -237,7 +241,7 @@ func (s *Service) Register(ctx context.Context, u *User) error {
 
 // VerifyEmail marks the user's address as confirmed.
 func (s *Service) VerifyEmail(ctx context.Context, id uuid.UUID) error {
-	_, err := s.change(ctx, id, func(u *User, ch kernel.Changes) error {
+	_, err := s.change(ctx, id, false, func(ctx context.Context, u *User, ch kernel.Changes) error {
 		u.VerifyEmail(s.Clock.Now(), ch)
 		return nil
 	})

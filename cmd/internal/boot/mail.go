@@ -5,7 +5,6 @@ import (
 
 	"go.uber.org/fx"
 
-	"github.com/keelhq/keel/adapters/jobs"
 	"github.com/keelhq/keel/adapters/mail"
 	"github.com/keelhq/keel/application/mailing"
 	"github.com/keelhq/keel/platform/config"
@@ -13,22 +12,15 @@ import (
 	"github.com/keelhq/keel/ports"
 )
 
-// Mail provides the configured mailer and the templated e-mail sender, and registers the
-// email.send job kind with the worker.
+// Mail provides the configured mailer and the templated e-mail sender.
 var Mail = fx.Module("mail",
 	fx.Provide(
 		newMailer,
 		func(b *i18n.Bundle, m ports.Mailer) *mailing.Sender {
 			return &mailing.Sender{Renderer: mail.NewTemplates(b), Mailer: m}
 		},
-		JobHandler(func(s *mailing.Sender) jobs.Registration { return jobs.Handle(s.Work) }),
 	),
 )
-
-// JobHandler annotates a constructor of a job registration for the worker's group.
-func JobHandler(ctor any) any {
-	return fx.Annotate(ctor, fx.ResultTags(`group:"jobs"`))
-}
 
 func newMailer(cfg *config.Config, log *slog.Logger) ports.Mailer {
 	m := cfg.Mail

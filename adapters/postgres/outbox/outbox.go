@@ -1,0 +1,79 @@
+// Package outbox writes domain events to PostgreSQL's outbox_events table in the
+// transaction of the change they describe (ports.Events); the worker's relay publishes
+// them later.
+package outbox
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/keelhq/keel/adapters/postgres"
+	"github.com/keelhq/keel/domain/kernel"
+	"github.com/keelhq/keel/ports"
+)
+
+// MaxPayloadSize bounds an event's stored payload, in bytes of JSON. A larger one is
+// replaced by its "id" member alone, and subscribers refetch the resource.
+const MaxPayloadSize = 4 << 10
+
+// row is one outbox_events row.
+type row struct {
+	bun.BaseModel `bun:"table:outbox_events,alias:o"`
+
+	ID          uuid.UUID       `bun:"id,pk,type:uuid"`
+	Name        string          `bun:"name,notnull"`
+	Topic       string          `bun:"topic,notnull"`
+	Payload     json.RawMessage `bun:"payload,type:jsonb,notnull"`
+	CreatedAt   time.Time       `bun:"created_at,notnull"`
+	PublishedAt time.Time       `bun:"published_at,nullzero"`
+}
+
+// Events implements ports.Events over the outbox_events table.
+type Events struct {
+	db    *bun.DB
+	clock ports.Clock
+}
+
+// NewEvents returns Events over db, timing events with clock.
+func NewEvents(db *bun.DB, clock ports.Clock) *Events { return &Events{db: db, clock: clock} }
+
+var _ ports.Events = (*Events)(nil)
+
+// Publish implements ports.Events: it inserts the event, with ev.Data as JSON (cut down
+// to its id when over MaxPayloadSize), in the transaction carried by ctx.
+func (e *Events) Publish(ctx context.Context, ev ports.Event) error {
+	payload, err := json.Marshal(ev.Data)
+	if err != nil {
+		return fmt.Errorf("publish %s: encode data: %w", ev.Name, err)
+	}
+	r := &row{
+		ID: kernel.NewID(), Name: ev.Name, Topic: ev.Topic, Payload: capped(payload),
+		CreatedAt: kernel.Timestamp(e.clock.Now()),
+	}
+	if _, err := postgres.Conn(ctx, e.db).NewInsert().Model(r).Exec(ctx); err != nil {
+		return fmt.Errorf("publish %s on %s: %w", ev.Name, ev.Topic, err)
+	}
+	return nil
+}
+
+// capped returns payload, or when it is over MaxPayloadSize an object holding only its
+// "id" member ({} when it has none or is not an object).
+func capped(payload json.RawMessage) json.RawMessage {
+	if len(payload) <= MaxPayloadSize {
+		return payload
+	}
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(payload, &members); err != nil || members["id"] == nil {
+		return json.RawMessage(`{}`)
+	}
+	small, err := json.Marshal(map[string]json.RawMessage{"id": members["id"]})
+	if err != nil || len(small) > MaxPayloadSize {
+		return json.RawMessage(`{}`)
+	}
+	return small
+}
