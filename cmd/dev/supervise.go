@@ -40,6 +40,8 @@ type child struct {
 	killed string // why it was killed, empty unless it was
 }
 
+// newSupervisor returns a supervisor writing to stdout and stderr that stops children on
+// signals and when orphaned fires, killing them grace after a stop began.
 func newSupervisor(stdout, stderr io.Writer, grace time.Duration, signals <-chan os.Signal, orphaned <-chan struct{}) *supervisor {
 	width := len("dev")
 	for _, name := range append([]string{"migrate"}, services...) {
@@ -64,10 +66,7 @@ func (s *supervisor) session(opts options) int {
 		return 0
 	}
 	if failures := s.supervise(opts.services, true); len(failures) > 0 {
-		for _, f := range failures {
-			s.note("%s", f)
-		}
-		s.note("stopped with failures")
+		s.note("stopped, failed: %s", strings.Join(failures, "; "))
 		return 1
 	}
 	s.note("all stopped")
@@ -78,65 +77,89 @@ func (s *supervisor) session(opts options) int {
 // long-running child that exits before a stop began is a failure and stops the others;
 // a child still running grace after the stop began is killed. It returns the failures.
 func (s *supervisor) supervise(specs []spec, longRunning bool) []string {
-	exited := make(chan *child, len(specs))
-	running := make(map[*child]bool)
-	var failures []string
-	var deadline <-chan time.Time
-	stop := func(sig os.Signal) {
-		s.stopping = true
-		for c := range running {
-			c.signal(sig)
-		}
-		deadline = time.After(s.grace)
-	}
-	for _, sp := range specs {
-		if s.stopping {
-			break
-		}
-		c, err := s.start(sp, exited)
-		if err != nil {
-			failures = append(failures, fmt.Sprintf("%s did not start: %v", sp.name, err))
-			stop(syscall.SIGTERM)
-			break
-		}
-		running[c] = true
-	}
-	for len(running) > 0 {
+	r := &round{s: s, longRunning: longRunning, exited: make(chan *child, len(specs)), running: make(map[*child]bool)}
+	r.startAll(specs)
+	for len(r.running) > 0 {
 		select {
-		case c := <-exited:
-			delete(running, c)
-			c.flush()
-			switch {
-			case c.killed != "":
-				failures = append(failures, fmt.Sprintf("%s %s", c.name, c.killed))
-			case longRunning && !s.stopping:
-				failures = append(failures, fmt.Sprintf("%s exited unexpectedly (%s)", c.name, describe(c.err)))
-				s.note("%s exited unexpectedly (%s): stopping %s", c.name, describe(c.err), names(running))
-				stop(syscall.SIGTERM)
-			case c.err != nil:
-				failures = append(failures, fmt.Sprintf("%s failed (%s)", c.name, describe(c.err)))
-			}
+		case c := <-r.exited:
+			r.onExit(c)
 		case sig := <-s.signals:
-			if s.stopping {
-				s.note("%s again: killing %s", sig, names(running))
-				s.kill(running, "was killed after a second signal")
-				continue
-			}
-			s.note("%s: stopping %s (killed if still running in %s)", sig, names(running), s.grace)
-			stop(forwarded(sig))
+			r.onSignal(sig)
 		case <-s.orphaned:
 			s.orphaned = nil
 			if !s.stopping {
-				s.note("parent process gone: stopping %s", names(running))
-				stop(syscall.SIGTERM)
+				s.note("parent process gone: stopping %s", names(r.running))
+				r.stop(syscall.SIGTERM)
 			}
-		case <-deadline:
-			deadline = nil
-			s.note("%s still running %s after the stop began: killing", names(running), s.grace)
-			s.kill(running, fmt.Sprintf("did not stop within %s and was killed", s.grace))
+		case <-r.deadline:
+			r.deadline = nil
+			s.note("%s still running %s after the stop began: killing", names(r.running), s.grace)
+			s.kill(r.running, fmt.Sprintf("did not stop within %s and was killed", s.grace))
 		}
 	}
-	return failures
+	return r.failures
+}
+
+// round is one call of supervise: migrate alone, or the services together.
+type round struct {
+	s           *supervisor
+	longRunning bool
+	exited      chan *child
+	running     map[*child]bool
+	failures    []string
+	deadline    <-chan time.Time // set when a stop begins
+}
+
+// startAll starts specs in order; when one cannot start, the started ones are stopped.
+func (r *round) startAll(specs []spec) {
+	for _, sp := range specs {
+		if r.s.stopping {
+			return
+		}
+		c, err := r.s.start(sp, r.exited)
+		if err != nil {
+			r.failures = append(r.failures, fmt.Sprintf("%s did not start: %v", sp.name, err))
+			r.stop(syscall.SIGTERM)
+			return
+		}
+		r.running[c] = true
+	}
+}
+
+// stop begins a stop: every running child gets sig, and the kill deadline starts.
+func (r *round) stop(sig os.Signal) {
+	r.s.stopping = true
+	for c := range r.running {
+		c.signal(sig)
+	}
+	r.deadline = time.After(r.s.grace)
+}
+
+// onExit records how a child ended; a long-running one ending by itself stops the rest.
+func (r *round) onExit(c *child) {
+	delete(r.running, c)
+	c.flush()
+	switch {
+	case c.killed != "":
+		r.failures = append(r.failures, fmt.Sprintf("%s %s", c.name, c.killed))
+	case r.longRunning && !r.s.stopping:
+		r.failures = append(r.failures, fmt.Sprintf("%s exited unexpectedly (%s)", c.name, describe(c.err)))
+		r.s.note("%s exited unexpectedly (%s): stopping %s", c.name, describe(c.err), names(r.running))
+		r.stop(syscall.SIGTERM)
+	case c.err != nil:
+		r.failures = append(r.failures, fmt.Sprintf("%s ended with %s", c.name, describe(c.err)))
+	}
+}
+
+// onSignal passes the first signal on; a second one kills whatever still runs.
+func (r *round) onSignal(sig os.Signal) {
+	if r.s.stopping {
+		r.s.note("%s again: killing %s", sig, names(r.running))
+		r.s.kill(r.running, "was killed after a second signal")
+		return
+	}
+	r.s.note("%s: stopping %s (killed if still running in %s)", sig, names(r.running), r.s.grace)
+	r.stop(forwarded(sig))
 }
 
 // pendingSignal reports whether a signal arrived while nothing was running.

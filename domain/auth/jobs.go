@@ -52,7 +52,13 @@ func (s *Service) sendToken(ctx context.Context, userID uuid.UUID, purpose, temp
 	token, hash := newSecret()
 	now := kernel.Timestamp(s.Clock.Now())
 	ott := OneTimeToken{ID: kernel.NewID(), UserID: userID, Purpose: purpose, Hash: hash, CreatedAt: now, ExpiresAt: now.Add(ttl)}
-	if err := s.Store.CreateOneTimeToken(ctx, ott); err != nil {
+	err = s.Tx.Do(ctx, func(ctx context.Context) error {
+		if err := s.Store.CreateOneTimeToken(ctx, ott); err != nil {
+			return err
+		}
+		return s.audit(ctx, "auth."+purpose+"_token_issued", "user", userID, userID)
+	})
+	if err != nil {
 		return fmt.Errorf("store %s token: %w", purpose, err)
 	}
 	link := s.LinkBase + path + "?token=" + url.QueryEscape(token)

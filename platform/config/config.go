@@ -52,9 +52,9 @@ type Config struct {
 	LogLevel        string        `env:"LOG_LEVEL" envDefault:"info"`
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"10s"`
 
-	HTTP     HTTP     `envPrefix:"HTTP_"`
-	Database Database `envPrefix:"DATABASE_"`
-	Redis    Redis    `envPrefix:"REDIS_"`
+	HTTP      HTTP      `envPrefix:"HTTP_"`
+	Database  Database  `envPrefix:"DATABASE_"`
+	Redis     Redis     `envPrefix:"REDIS_"`
 	Worker    Worker    `envPrefix:"WORKER_"`
 	Mail      Mail      `envPrefix:"MAIL_"`
 	Auth      Auth      `envPrefix:"AUTH_"`

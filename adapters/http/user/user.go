@@ -161,4 +161,3 @@ func pathID(c *fiber.Ctx) (uuid.UUID, error) {
 	}
 	return id, nil
 }
-
