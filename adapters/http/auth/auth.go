@@ -89,7 +89,7 @@ func (h *Handler) register(c *fiber.Ctx) error {
 	if err := web.Decode(c, &req); err != nil {
 		return err
 	}
-	if err := h.Throttle.Throttle(c, "register", c.IP()); err != nil {
+	if err := h.Throttle.Throttle(c, "register", req.Email+"|"+c.IP()); err != nil {
 		return err
 	}
 	pair, u, err := h.Registration.Register(c.UserContext(), identity.NewAccount{
