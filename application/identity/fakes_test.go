@@ -14,64 +14,15 @@ import (
 	"github.com/keelhq/keel/domain/auth"
 	"github.com/keelhq/keel/domain/kernel"
 	"github.com/keelhq/keel/domain/user"
-	"github.com/keelhq/keel/ports"
+	"github.com/keelhq/keel/ports/portstest"
 )
-
-// participant is a fake that takes part in fakeTx's transactions.
-type participant interface{ snapshot() (restore func()) }
-
-type txKey struct{}
-
-type txState struct{ hooks []func() }
-
-// fakeTx runs fn; nested calls join the outer transaction, whose failure restores every
-// participant and drops the AfterCommit hooks. outer counts the outermost transactions.
-type fakeTx struct {
-	parts            []participant
-	outer, rollbacks int
-}
-
-func (tx *fakeTx) Do(ctx context.Context, fn func(context.Context) error) error {
-	if _, ok := ctx.Value(txKey{}).(*txState); ok {
-		return fn(ctx)
-	}
-	tx.outer++
-	restores := make([]func(), len(tx.parts))
-	for i, p := range tx.parts {
-		restores[i] = p.snapshot()
-	}
-	st := &txState{}
-	if err := fn(context.WithValue(ctx, txKey{}, st)); err != nil {
-		for _, r := range restores {
-			r()
-		}
-		tx.rollbacks++
-		return err
-	}
-	for _, h := range st.hooks {
-		h()
-	}
-	return nil
-}
-
-func (tx *fakeTx) AfterCommit(ctx context.Context, fn func()) {
-	if st, ok := ctx.Value(txKey{}).(*txState); ok {
-		st.hooks = append(st.hooks, fn)
-		return
-	}
-	fn()
-}
-
-type fakeClock struct{ now time.Time }
-
-func (c *fakeClock) Now() time.Time { return c.now }
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 // fakeUsers is an in-memory user.Repository keeping records.
 type fakeUsers struct{ recs map[uuid.UUID]user.Record }
 
-func (r *fakeUsers) snapshot() func() {
+func (r *fakeUsers) Snapshot() func() {
 	saved := maps.Clone(r.recs)
 	return func() { r.recs = saved }
 }
@@ -133,7 +84,7 @@ type fakeStore struct {
 	refresh   []auth.RefreshToken
 }
 
-func (s *fakeStore) snapshot() func() {
+func (s *fakeStore) Snapshot() func() {
 	pw, sess, rt := maps.Clone(s.passwords), maps.Clone(s.sessions), slices.Clone(s.refresh)
 	return func() { s.passwords, s.sessions, s.refresh = pw, sess, rt }
 }
@@ -251,45 +202,6 @@ func (f *fakeSessionEvents) Invalidate(_ context.Context, ids ...uuid.UUID) {
 	f.ids = append(f.ids, ids...)
 }
 
-// recorder collects what a port was given and forgets it on rollback.
-type recorder[T any] struct {
-	items []T
-	err   error
-}
-
-func (r *recorder[T]) snapshot() func() {
-	n := len(r.items)
-	return func() { r.items = r.items[:n] }
-}
-
-func (r *recorder[T]) add(v T) error {
-	if r.err != nil {
-		return r.err
-	}
-	r.items = append(r.items, v)
-	return nil
-}
-
-type fakeAudit struct{ recorder[ports.AuditRecord] }
-
-func (a *fakeAudit) Record(_ context.Context, rec ports.AuditRecord) error { return a.add(rec) }
-
-func (a *fakeAudit) actions() []string {
-	out := make([]string, len(a.items))
-	for i, r := range a.items {
-		out[i] = r.Action
-	}
-	return out
-}
-
-type fakeEvents struct{ recorder[ports.Event] }
-
-func (e *fakeEvents) Publish(_ context.Context, ev ports.Event) error { return e.add(ev) }
-
-type fakeJobs struct{ recorder[ports.Job] }
-
-func (j *fakeJobs) Enqueue(_ context.Context, job ports.Job) error { return j.add(job) }
-
 // env wires both contexts and the identity glue to one set of fakes.
 type env struct {
 	reg      *identity.Registration
@@ -298,10 +210,10 @@ type env struct {
 	auth     *auth.Service
 	repo     *fakeUsers
 	store    *fakeStore
-	tx       *fakeTx
-	audit    *fakeAudit
-	events   *fakeEvents
-	jobs     *fakeJobs
+	tx       *portstest.Tx
+	audit    *portstest.AuditTrail
+	events   *portstest.Events
+	jobs     *portstest.JobQueue
 	sessions *fakeSessionEvents
 }
 
@@ -310,10 +222,10 @@ func newEnv(t *testing.T) *env {
 	e := &env{
 		repo:  &fakeUsers{recs: map[uuid.UUID]user.Record{}},
 		store: &fakeStore{passwords: map[uuid.UUID]string{}, sessions: map[uuid.UUID]auth.Session{}},
-		audit: &fakeAudit{}, events: &fakeEvents{}, jobs: &fakeJobs{}, sessions: &fakeSessionEvents{},
+		audit: &portstest.AuditTrail{}, events: &portstest.Events{}, jobs: &portstest.JobQueue{}, sessions: &fakeSessionEvents{},
 	}
-	e.tx = &fakeTx{parts: []participant{e.repo, e.store, e.audit, e.events, e.jobs}}
-	clock := &fakeClock{now: t0}
+	e.tx = portstest.NewTx(e.repo, e.store, e.audit, e.events, e.jobs)
+	clock := portstest.NewClock(t0)
 	e.users = &user.Service{Repo: e.repo, Tx: e.tx, Audit: e.audit, Events: e.events, Clock: clock}
 	e.accounts = &identity.Accounts{Users: e.users, Repo: e.repo}
 	e.auth = &auth.Service{
@@ -325,3 +237,6 @@ func newEnv(t *testing.T) *env {
 	e.reg = &identity.Registration{Users: e.users, Auth: e.auth, Tx: e.tx}
 	return e
 }
+
+// transactions counts the outermost transactions, committed or rolled back.
+func (e *env) transactions() int { return e.tx.Commits() + e.tx.Rollbacks() }

@@ -41,9 +41,9 @@ var client = auth.Client{UserAgent: "test", IP: "192.0.2.1"}
 func (e *env) wroteNothing(t *testing.T) {
 	t.Helper()
 	if len(e.repo.recs) != 0 || len(e.store.passwords) != 0 || len(e.store.sessions) != 0 ||
-		len(e.audit.items) != 0 || len(e.events.items) != 0 || len(e.jobs.items) != 0 {
+		len(e.audit.Items()) != 0 || len(e.events.Items()) != 0 || len(e.jobs.Items()) != 0 {
 		t.Errorf("something was written: users %d, passwords %d, sessions %d, audit %v, events %d, jobs %d",
-			len(e.repo.recs), len(e.store.passwords), len(e.store.sessions), e.audit.actions(), len(e.events.items), len(e.jobs.items))
+			len(e.repo.recs), len(e.store.passwords), len(e.store.sessions), e.audit.Actions(), len(e.events.Items()), len(e.jobs.Items()))
 	}
 }
 
@@ -78,7 +78,7 @@ func TestRegisterValidatesAllFieldsAtOnce(t *testing.T) {
 					t.Errorf("errors[%q] = %q, want %q", f, got[f], c)
 				}
 			}
-			if u != nil || pair != (auth.TokenPair{}) || e.tx.outer != 0 {
+			if u != nil || pair != (auth.TokenPair{}) || e.transactions() != 0 {
 				t.Error("an invalid registration went on")
 			}
 			e.wroteNothing(t)
@@ -94,8 +94,8 @@ func TestRegister(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.tx.outer != 1 || e.tx.rollbacks != 0 {
-		t.Errorf("transactions %d (rollbacks %d), want everything in one", e.tx.outer, e.tx.rollbacks)
+	if e.transactions() != 1 || e.tx.Rollbacks() != 0 {
+		t.Errorf("transactions %d (rollbacks %d), want everything in one", e.transactions(), e.tx.Rollbacks())
 	}
 	if u.Email() != "ann@example.com" || u.Name() != "Ann" || u.Role() != kernel.RoleUser || u.Locale() != kernel.LocaleEN || !u.Active() {
 		t.Errorf("user = %+v", u.Record())
@@ -110,13 +110,13 @@ func TestRegister(t *testing.T) {
 	if !ok || sess.UserID != u.ID() || sess.UserAgent != "test" || len(e.store.refresh) != 1 || pair.RefreshToken == "" {
 		t.Errorf("session = %+v, pair = %+v", sess, pair)
 	}
-	if len(e.jobs.items) != 1 || e.jobs.items[0] != (auth.SendEmailVerification{UserID: u.ID()}) {
-		t.Errorf("jobs = %+v", e.jobs.items)
+	if len(e.jobs.Items()) != 1 || e.jobs.Items()[0] != (auth.SendEmailVerification{UserID: u.ID()}) {
+		t.Errorf("jobs = %+v", e.jobs.Items())
 	}
-	if got := e.audit.actions(); !slices.Equal(got, []string{"user.registered", "auth.login"}) {
+	if got := e.audit.Actions(); !slices.Equal(got, []string{"user.registered", "auth.login"}) {
 		t.Errorf("audit = %v", got)
 	}
-	for _, a := range e.audit.items {
+	for _, a := range e.audit.Items() {
 		if a.ActorID != u.ID() {
 			t.Errorf("audit %s has actor %s, want the new user", a.Action, a.ActorID)
 		}
@@ -126,15 +126,15 @@ func TestRegister(t *testing.T) {
 			}
 		}
 	}
-	if len(e.events.items) != 1 || e.events.items[0].Name != "user.registered" {
-		t.Errorf("events = %+v", e.events.items)
+	if len(e.events.Items()) != 1 || e.events.Items()[0].Name != "user.registered" {
+		t.Errorf("events = %+v", e.events.Items())
 	}
 }
 
 func TestRegisterRollsBackTogether(t *testing.T) {
 	e := newEnv(t)
 	boom := errors.New("queue down")
-	e.jobs.err = boom
+	e.jobs.Err = boom
 	_, u, err := e.reg.Register(context.Background(), identity.NewAccount{
 		Email: "ann@example.com", Password: "correct horse", Name: "Ann", Locale: "de",
 	}, client)
@@ -150,7 +150,7 @@ func TestRegisterDuplicateEmail(t *testing.T) {
 	if _, _, err := e.reg.Register(context.Background(), in, client); err != nil {
 		t.Fatal(err)
 	}
-	before := len(e.audit.items)
+	before := len(e.audit.Items())
 	in.Email = "ANN@example.com"
 	_, u, err := e.reg.Register(context.Background(), in, client)
 	if !errors.Is(err, user.ErrEmailTaken) || u != nil {
@@ -159,7 +159,7 @@ func TestRegisterDuplicateEmail(t *testing.T) {
 	if ke, ok := kernel.AsError(err); !ok || ke.Code() != "email_taken" || ke.Kind() != kernel.KindConflict {
 		t.Errorf("error %v does not carry email_taken/conflict", err)
 	}
-	if len(e.repo.recs) != 1 || len(e.store.passwords) != 1 || len(e.store.sessions) != 1 || len(e.audit.items) != before {
+	if len(e.repo.recs) != 1 || len(e.store.passwords) != 1 || len(e.store.sessions) != 1 || len(e.audit.Items()) != before {
 		t.Error("the refused registration wrote something")
 	}
 }
@@ -175,11 +175,11 @@ func TestCreateAccount(t *testing.T) {
 	if u.Role() != kernel.RoleAdmin || u.Locale() != kernel.LocaleES || e.repo.recs[u.ID()].Role != "admin" {
 		t.Errorf("user = %+v", u.Record())
 	}
-	if e.store.passwords[u.ID()] != "hash:correct horse" || len(e.store.sessions) != 0 || len(e.jobs.items) != 0 {
-		t.Errorf("password %q, sessions %d, jobs %v; want a password only", e.store.passwords[u.ID()], len(e.store.sessions), e.jobs.items)
+	if e.store.passwords[u.ID()] != "hash:correct horse" || len(e.store.sessions) != 0 || len(e.jobs.Items()) != 0 {
+		t.Errorf("password %q, sessions %d, jobs %v; want a password only", e.store.passwords[u.ID()], len(e.store.sessions), e.jobs.Items())
 	}
-	if e.tx.outer != 1 {
-		t.Errorf("transactions = %d", e.tx.outer)
+	if e.transactions() != 1 {
+		t.Errorf("transactions = %d", e.transactions())
 	}
 
 	_, err = e.reg.CreateAccount(context.Background(), identity.NewAccount{Email: "x@example.com", Password: "correct horse", Name: "X", Role: "root"})

@@ -47,7 +47,7 @@ func TestFailuresPropagateAndRollBack(t *testing.T) {
 		{"refresh: spend", storeFails("SpendRefreshToken"), refreshOf},
 		{"refresh: touch", storeFails("TouchSession"), refreshOf},
 		{"refresh: rotate", storeFails("CreateRefreshToken"), refreshOf},
-		{"refresh: audit", func(e *env) { e.audit.err = boom }, refreshOf},
+		{"refresh: audit", func(e *env) { e.audit.Err = boom }, refreshOf},
 		{"refresh: issue", func(e *env) { e.tokens.err = boom }, refreshOf},
 		{"reuse: revoke", storeFails("RevokeSession"), func(f fixture) error {
 			_, err := f.e.svc.Refresh(context.Background(), f.spent.RefreshToken, auth.Client{})
@@ -83,13 +83,13 @@ func TestFailuresPropagateAndRollBack(t *testing.T) {
 				t.Fatal(err)
 			}
 			before := e.store.snapshotCopy()
-			audits := len(e.audit.items)
+			audits := len(e.audit.Items())
 			tt.inject(e)
 			if err := tt.act(f); !errors.Is(err, boom) {
 				t.Fatalf("error = %v, want %v", err, boom)
 			}
-			if !e.store.sameAs(before) || len(e.audit.items) != audits || len(e.events.all()) != 0 {
-				t.Errorf("a failed action left traces: audit %v, invalidated %v", e.audit.actions()[audits:], e.events.all())
+			if !e.store.sameAs(before) || len(e.audit.Items()) != audits || len(e.events.all()) != 0 {
+				t.Errorf("a failed action left traces: audit %v, invalidated %v", e.audit.Actions()[audits:], e.events.all())
 			}
 		})
 	}

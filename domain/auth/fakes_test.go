@@ -12,63 +12,8 @@ import (
 
 	"github.com/keelhq/keel/domain/auth"
 	"github.com/keelhq/keel/domain/kernel"
-	"github.com/keelhq/keel/ports"
+	"github.com/keelhq/keel/ports/portstest"
 )
-
-// participant is a fake that takes part in fakeTx's transactions: snapshot returns a
-// function that puts the fake back as it was.
-type participant interface {
-	snapshot() (restore func())
-}
-
-type txKey struct{}
-
-type txState struct{ hooks []func() }
-
-// fakeTx runs fn; nested calls join the outer transaction. When the outermost fn fails,
-// every participant is restored and AfterCommit hooks are dropped; otherwise they run.
-type fakeTx struct {
-	parts     []participant
-	commits   int
-	rollbacks int
-}
-
-func (tx *fakeTx) Do(ctx context.Context, fn func(context.Context) error) error {
-	if _, ok := ctx.Value(txKey{}).(*txState); ok {
-		return fn(ctx)
-	}
-	restores := make([]func(), len(tx.parts))
-	for i, p := range tx.parts {
-		restores[i] = p.snapshot()
-	}
-	st := &txState{}
-	if err := fn(context.WithValue(ctx, txKey{}, st)); err != nil {
-		for _, r := range restores {
-			r()
-		}
-		tx.rollbacks++
-		return err
-	}
-	tx.commits++
-	for _, h := range st.hooks {
-		h()
-	}
-	return nil
-}
-
-func (tx *fakeTx) AfterCommit(ctx context.Context, fn func()) {
-	if st, ok := ctx.Value(txKey{}).(*txState); ok {
-		st.hooks = append(st.hooks, fn)
-		return
-	}
-	fn()
-}
-
-type fakeClock struct{ now time.Time }
-
-func (c *fakeClock) Now() time.Time { return c.now }
-
-func (c *fakeClock) advance(d time.Duration) { c.now = c.now.Add(d) }
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
@@ -79,7 +24,7 @@ type fakeAccounts struct {
 	err      error // returned by every lookup when set
 }
 
-func (a *fakeAccounts) snapshot() func() {
+func (a *fakeAccounts) Snapshot() func() {
 	saved, n := maps.Clone(a.byID), len(a.verified)
 	return func() { a.byID, a.verified = saved, a.verified[:n] }
 }
@@ -227,42 +172,6 @@ func (m *fakeMail) Send(_ context.Context, to, template, locale string, data map
 	return nil
 }
 
-// recorder collects what a port was given and forgets it when the transaction rolls back.
-type recorder[T any] struct {
-	items []T
-	err   error
-}
-
-func (r *recorder[T]) snapshot() func() {
-	n := len(r.items)
-	return func() { r.items = r.items[:n] }
-}
-
-func (r *recorder[T]) add(v T) error {
-	if r.err != nil {
-		return r.err
-	}
-	r.items = append(r.items, v)
-	return nil
-}
-
-type fakeAudit struct{ recorder[ports.AuditRecord] }
-
-func (a *fakeAudit) Record(_ context.Context, rec ports.AuditRecord) error { return a.add(rec) }
-
-// actions returns the audited actions in order.
-func (a *fakeAudit) actions() []string {
-	out := make([]string, len(a.items))
-	for i, r := range a.items {
-		out[i] = r.Action
-	}
-	return out
-}
-
-type fakeJobs struct{ recorder[ports.Job] }
-
-func (j *fakeJobs) Enqueue(_ context.Context, job ports.Job) error { return j.add(job) }
-
 // env is an auth.Service wired to fakes.
 type env struct {
 	svc      *auth.Service
@@ -273,10 +182,10 @@ type env struct {
 	status   *fakeStatus
 	events   *fakeSessionEvents
 	mail     *fakeMail
-	tx       *fakeTx
-	audit    *fakeAudit
-	jobs     *fakeJobs
-	clock    *fakeClock
+	tx       *portstest.Tx
+	audit    *portstest.AuditTrail
+	jobs     *portstest.JobQueue
+	clock    *portstest.Clock
 }
 
 var lifetimes = auth.Lifetimes{
@@ -288,10 +197,10 @@ func newEnv() *env {
 	e := &env{
 		accounts: &fakeAccounts{byID: map[uuid.UUID]auth.Account{}}, store: newFakeStore(), hasher: &fakeHasher{},
 		tokens: &fakeTokens{}, status: &fakeStatus{states: map[uuid.UUID]auth.SessionState{}},
-		events: &fakeSessionEvents{}, mail: &fakeMail{}, audit: &fakeAudit{}, jobs: &fakeJobs{},
-		clock: &fakeClock{now: t0},
+		events: &fakeSessionEvents{}, mail: &fakeMail{}, audit: &portstest.AuditTrail{}, jobs: &portstest.JobQueue{},
+		clock: portstest.NewClock(t0),
 	}
-	e.tx = &fakeTx{parts: []participant{e.accounts, e.store, e.audit, e.jobs}}
+	e.tx = portstest.NewTx(e.accounts, e.store, e.audit, e.jobs)
 	e.svc = &auth.Service{
 		Accounts: e.accounts, Store: e.store, Hasher: e.hasher, Tokens: e.tokens, Status: e.status,
 		Events: e.events, Mail: e.mail, Tx: e.tx, Audit: e.audit, Jobs: e.jobs, Clock: e.clock,

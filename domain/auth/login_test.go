@@ -94,10 +94,10 @@ func TestLoginSuccess(t *testing.T) {
 		!c.ExpiresAt.Equal(t0.Add(lifetimes.Access)) {
 		t.Errorf("access claims = %+v, %v", c, err)
 	}
-	if len(e.audit.items) != 1 {
-		t.Fatalf("audit = %+v", e.audit.items)
+	if len(e.audit.Items()) != 1 {
+		t.Fatalf("audit = %+v", e.audit.Items())
 	}
-	if a := e.audit.items[0]; a.Action != "auth.login" || a.Entity != "session" || a.EntityID != sess.ID.String() || a.ActorID != acc.ID {
+	if a := e.audit.Items()[0]; a.Action != "auth.login" || a.Entity != "session" || a.EntityID != sess.ID.String() || a.ActorID != acc.ID {
 		t.Errorf("audit record = %+v", a)
 	}
 	if len(e.hasher.verified) != 1 || e.hasher.hashes != 0 || e.store.passwords[acc.ID] != "hash:correct horse" {
@@ -139,8 +139,8 @@ func TestLoginFailures(t *testing.T) {
 			if len(e.hasher.verified) != 1 {
 				t.Errorf("Verify called %d times, want exactly once", len(e.hasher.verified))
 			}
-			if len(e.store.sessions) != 0 || len(e.audit.items) != 0 || e.tx.commits != 0 {
-				t.Errorf("a failed login wrote: sessions %d, audit %v", len(e.store.sessions), e.audit.items)
+			if len(e.store.sessions) != 0 || len(e.audit.Items()) != 0 || e.tx.Commits() != 0 {
+				t.Errorf("a failed login wrote: sessions %d, audit %v", len(e.store.sessions), e.audit.Items())
 			}
 		})
 	}
@@ -279,7 +279,7 @@ func TestStartSessionAuditsTheAccount(t *testing.T) {
 	if c, _ := e.tokens.Verify(pair.AccessToken); c.Role != kernel.RoleAdmin || pair.SessionID == uuid.Nil {
 		t.Errorf("claims = %+v", c)
 	}
-	if len(e.audit.items) != 1 || e.audit.items[0].ActorID != acc.ID {
-		t.Errorf("audit = %+v", e.audit.items)
+	if len(e.audit.Items()) != 1 || e.audit.Items()[0].ActorID != acc.ID {
+		t.Errorf("audit = %+v", e.audit.Items())
 	}
 }

@@ -51,7 +51,7 @@ func TestChangePassword(t *testing.T) {
 	if got := e.events.all(); !slices.Equal(got, []uuid.UUID{other.SessionID}) {
 		t.Errorf("invalidated %v, want the other session only", got)
 	}
-	last := e.audit.items[len(e.audit.items)-1]
+	last := e.audit.Items()[len(e.audit.Items())-1]
 	if last.Action != "auth.password_changed" || last.EntityID != acc.ID.String() || len(last.Changes) != 0 {
 		t.Errorf("audit = %+v (no secrets in changes)", last)
 	}
@@ -101,9 +101,9 @@ func TestChangePasswordRollback(t *testing.T) {
 	acc := e.account(t, "ann@example.com", "old password")
 	pair := e.login(t, "ann@example.com", "old password")
 	e.login(t, "ann@example.com", "old password")
-	e.audit.err = errors.New("audit down")
+	e.audit.Err = errors.New("audit down")
 	err := e.svc.ChangePassword(context.Background(), ports.Actor{UserID: acc.ID, SessionID: pair.SessionID}, "old password", "new password")
-	if !errors.Is(err, e.audit.err) {
+	if !errors.Is(err, e.audit.Err) {
 		t.Fatalf("error = %v", err)
 	}
 	if e.store.passwords[acc.ID] != "hash:old password" || len(e.events.all()) != 0 {
@@ -122,17 +122,17 @@ func TestForgotPassword(t *testing.T) {
 			t.Errorf("ForgotPassword(%s) = %v, want nil", email, err)
 		}
 	}
-	if len(e.jobs.items) != 0 {
-		t.Fatalf("enqueued %v for unknown or disabled addresses", e.jobs.items)
+	if len(e.jobs.Items()) != 0 {
+		t.Fatalf("enqueued %v for unknown or disabled addresses", e.jobs.Items())
 	}
 	if err := e.svc.ForgotPassword(context.Background(), " ANN@example.com"); err != nil {
 		t.Fatal(err)
 	}
-	if len(e.jobs.items) != 1 || e.jobs.items[0] != (auth.SendPasswordReset{UserID: active.ID}) {
-		t.Fatalf("jobs = %+v", e.jobs.items)
+	if len(e.jobs.Items()) != 1 || e.jobs.Items()[0] != (auth.SendPasswordReset{UserID: active.ID}) {
+		t.Fatalf("jobs = %+v", e.jobs.Items())
 	}
-	if e.jobs.items[0].Kind() != "auth.send_password_reset" {
-		t.Errorf("kind = %q", e.jobs.items[0].Kind())
+	if e.jobs.Items()[0].Kind() != "auth.send_password_reset" {
+		t.Errorf("kind = %q", e.jobs.Items()[0].Kind())
 	}
 	if got := fieldCodes(t, e.svc.ForgotPassword(context.Background(), "bad")); got["email"] != "invalid_email" {
 		t.Errorf("malformed address: %v", got)
@@ -177,7 +177,7 @@ func TestResetPassword(t *testing.T) {
 	if got := sortedIDs(e.events.all()); !slices.Equal(got, sortedIDs([]uuid.UUID{p1.SessionID, p2.SessionID})) {
 		t.Errorf("invalidated %v", got)
 	}
-	last := e.audit.items[len(e.audit.items)-1]
+	last := e.audit.Items()[len(e.audit.Items())-1]
 	if last.Action != "auth.password_reset" || last.ActorID != acc.ID || last.EntityID != acc.ID.String() {
 		t.Errorf("audit = %+v", last)
 	}
@@ -194,7 +194,7 @@ func TestResetPasswordRefusals(t *testing.T) {
 	acc := e.account(t, "ann@example.com", "old password")
 	expired := resetToken(t, e, acc)
 	verify := verifyToken(t, e, acc)
-	e.clock.advance(lifetimes.Reset)
+	e.clock.Advance(lifetimes.Reset)
 	for name, tok := range map[string]string{
 		"empty": "", "unknown": "nope", "expired": expired, "verification token": verify,
 	} {
@@ -238,8 +238,8 @@ func TestVerifyEmail(t *testing.T) {
 	if err := e.svc.RequestEmailVerification(context.Background(), acc.ID); err != nil {
 		t.Fatal(err)
 	}
-	if len(e.jobs.items) != 1 || e.jobs.items[0] != (auth.SendEmailVerification{UserID: acc.ID}) || e.jobs.items[0].Kind() != "auth.send_email_verification" {
-		t.Fatalf("jobs = %+v", e.jobs.items)
+	if len(e.jobs.Items()) != 1 || e.jobs.Items()[0] != (auth.SendEmailVerification{UserID: acc.ID}) || e.jobs.Items()[0].Kind() != "auth.send_email_verification" {
+		t.Fatalf("jobs = %+v", e.jobs.Items())
 	}
 	token := verifyToken(t, e, acc)
 	reset := resetToken(t, e, acc)
@@ -257,8 +257,8 @@ func TestVerifyEmail(t *testing.T) {
 	if err := e.svc.VerifyEmail(context.Background(), token); !errors.Is(err, auth.ErrInvalidOrExpiredToken) {
 		t.Errorf("second use: %v", err)
 	}
-	if err := e.svc.RequestEmailVerification(context.Background(), acc.ID); err != nil || len(e.jobs.items) != 1 {
-		t.Errorf("a verified address enqueued another job: %v, %v", err, e.jobs.items)
+	if err := e.svc.RequestEmailVerification(context.Background(), acc.ID); err != nil || len(e.jobs.Items()) != 1 {
+		t.Errorf("a verified address enqueued another job: %v, %v", err, e.jobs.Items())
 	}
 	if err := e.svc.RequestEmailVerification(context.Background(), kernel.NewID()); !errors.Is(err, auth.ErrAccountNotFound) {
 		t.Errorf("unknown account: %v", err)
@@ -269,7 +269,7 @@ func TestVerifyEmailExpired(t *testing.T) {
 	e := newEnv()
 	acc := e.account(t, "ann@example.com", "old password")
 	token := verifyToken(t, e, acc)
-	e.clock.advance(lifetimes.Verify)
+	e.clock.Advance(lifetimes.Verify)
 	if err := e.svc.VerifyEmail(context.Background(), token); !errors.Is(err, auth.ErrInvalidOrExpiredToken) {
 		t.Errorf("expired: %v", err)
 	}

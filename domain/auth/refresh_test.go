@@ -20,7 +20,7 @@ func TestRefreshRotates(t *testing.T) {
 	e := newEnv()
 	acc := e.account(t, "ann@example.com", "correct horse")
 	first := e.login(t, "ann@example.com", "correct horse")
-	e.clock.advance(time.Hour)
+	e.clock.Advance(time.Hour)
 
 	second, err := refresh(e, first.RefreshToken)
 	if err != nil {
@@ -29,13 +29,13 @@ func TestRefreshRotates(t *testing.T) {
 	if second.SessionID != first.SessionID || second.RefreshToken == first.RefreshToken || second.AccessToken == first.AccessToken {
 		t.Errorf("refresh returned %+v after %+v; want a new pair for the same session", second, first)
 	}
-	if c, err := e.tokens.Verify(second.AccessToken); err != nil || c.UserID != acc.ID || !c.IssuedAt.Equal(e.clock.now) {
+	if c, err := e.tokens.Verify(second.AccessToken); err != nil || c.UserID != acc.ID || !c.IssuedAt.Equal(e.clock.Now()) {
 		t.Errorf("new access claims = %+v, %v", c, err)
 	}
-	if sess := e.store.session(first.SessionID); !sess.LastUsedAt.Equal(e.clock.now) {
-		t.Errorf("lastUsedAt = %v, want %v", sess.LastUsedAt, e.clock.now)
+	if sess := e.store.session(first.SessionID); !sess.LastUsedAt.Equal(e.clock.Now()) {
+		t.Errorf("lastUsedAt = %v, want %v", sess.LastUsedAt, e.clock.Now())
 	}
-	if got := e.audit.actions(); !slices.Equal(got, []string{"auth.login", "auth.token_refreshed"}) {
+	if got := e.audit.Actions(); !slices.Equal(got, []string{"auth.login", "auth.token_refreshed"}) {
 		t.Errorf("audit = %v", got)
 	}
 	if spent := e.store.refresh[0]; spent.SpentAt.IsZero() {
@@ -60,24 +60,24 @@ func TestRefreshReuseRevokesTheSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.clock.advance(time.Minute)
-	commits := e.tx.commits
+	e.clock.Advance(time.Minute)
+	commits := e.tx.Commits()
 
 	pair, err := refresh(e, first.RefreshToken)
 	if !errors.Is(err, auth.ErrRefreshTokenReused) || pair != (auth.TokenPair{}) {
 		t.Fatalf("replaying a spent token: %+v, %v; want ErrRefreshTokenReused", pair, err)
 	}
-	if e.tx.commits != commits+1 {
-		t.Errorf("the revocation was not committed (commits %d -> %d)", commits, e.tx.commits)
+	if e.tx.Commits() != commits+1 {
+		t.Errorf("the revocation was not committed (commits %d -> %d)", commits, e.tx.Commits())
 	}
 	sess := e.store.session(first.SessionID)
-	if !sess.RevokedAt.Equal(e.clock.now) || sess.RevokeReason != "refresh_token_reused" {
+	if !sess.RevokedAt.Equal(e.clock.Now()) || sess.RevokeReason != "refresh_token_reused" {
 		t.Errorf("session after reuse = %+v", sess)
 	}
 	if got := e.events.all(); !slices.Equal(got, []uuid.UUID{first.SessionID}) {
 		t.Errorf("invalidated %v, want [%s]", got, first.SessionID)
 	}
-	last := e.audit.items[len(e.audit.items)-1]
+	last := e.audit.Items()[len(e.audit.Items())-1]
 	if last.Action != "auth.refresh_token_reused" || last.EntityID != first.SessionID.String() || last.ActorID != acc.ID {
 		t.Errorf("audit record = %+v", last)
 	}
@@ -98,7 +98,7 @@ func TestRefreshReuseRollbackDoesNotBroadcast(t *testing.T) {
 		t.Fatal(err)
 	}
 	boom := errors.New("audit down")
-	e.audit.err = boom
+	e.audit.Err = boom
 	if _, err := refresh(e, first.RefreshToken); !errors.Is(err, boom) {
 		t.Fatalf("error = %v, want %v", err, boom)
 	}
@@ -119,20 +119,20 @@ func TestRefreshRefusals(t *testing.T) {
 		{"unknown token", func(*testing.T, *env, auth.Account, auth.TokenPair) string { return "not-a-token" }},
 		{"access token", func(_ *testing.T, _ *env, _ auth.Account, p auth.TokenPair) string { return p.AccessToken }},
 		{"idle", func(_ *testing.T, e *env, _ auth.Account, p auth.TokenPair) string {
-			e.clock.advance(lifetimes.Idle)
+			e.clock.Advance(lifetimes.Idle)
 			return p.RefreshToken
 		}},
 		{"absolute expiry", func(t *testing.T, e *env, _ auth.Account, p auth.TokenPair) string {
 			tok := p.RefreshToken
-			for e.clock.now.Before(t0.Add(lifetimes.Absolute - lifetimes.Idle/2)) {
-				e.clock.advance(lifetimes.Idle / 2)
+			for e.clock.Now().Before(t0.Add(lifetimes.Absolute - lifetimes.Idle/2)) {
+				e.clock.Advance(lifetimes.Idle / 2)
 				next, err := refresh(e, tok)
 				if err != nil {
-					t.Fatalf("refresh at %v: %v", e.clock.now, err)
+					t.Fatalf("refresh at %v: %v", e.clock.Now(), err)
 				}
 				tok = next.RefreshToken
 			}
-			e.clock.now = t0.Add(lifetimes.Absolute) // used within the idle window, but too old
+			e.clock.Set(t0.Add(lifetimes.Absolute)) // used within the idle window, but too old
 			return tok
 		}},
 		{"revoked", func(_ *testing.T, e *env, _ auth.Account, p auth.TokenPair) string {
@@ -153,13 +153,13 @@ func TestRefreshRefusals(t *testing.T) {
 			e := newEnv()
 			acc := e.account(t, "ann@example.com", "correct horse")
 			tok := tt.setup(t, e, acc, e.login(t, "ann@example.com", "correct horse"))
-			audits, spent := len(e.audit.items), spentCount(e)
+			audits, spent := len(e.audit.Items()), spentCount(e)
 			pair, err := refresh(e, tok)
 			if !errors.Is(err, auth.ErrInvalidRefreshToken) || pair != (auth.TokenPair{}) {
 				t.Fatalf("Refresh = %+v, %v; want ErrInvalidRefreshToken", pair, err)
 			}
-			if len(e.audit.items) != audits || spentCount(e) != spent || len(e.events.all()) != 0 {
-				t.Errorf("a refused refresh left traces: audit %v", e.audit.actions())
+			if len(e.audit.Items()) != audits || spentCount(e) != spent || len(e.events.all()) != 0 {
+				t.Errorf("a refused refresh left traces: audit %v", e.audit.Actions())
 			}
 		})
 	}

@@ -80,7 +80,7 @@ func TestLogout(t *testing.T) {
 	if got := e.events.all(); !slices.Equal(got, []uuid.UUID{pair.SessionID}) {
 		t.Errorf("invalidated %v", got)
 	}
-	if last := e.audit.items[len(e.audit.items)-1]; last.Action != "auth.logout" || last.EntityID != pair.SessionID.String() {
+	if last := e.audit.Items()[len(e.audit.Items())-1]; last.Action != "auth.logout" || last.EntityID != pair.SessionID.String() {
 		t.Errorf("audit = %+v", last)
 	}
 	if _, err := refresh(e, pair.RefreshToken); !errors.Is(err, auth.ErrInvalidRefreshToken) {
@@ -112,7 +112,7 @@ func TestLogoutAll(t *testing.T) {
 	if s := e.store.session(b1.SessionID); !s.RevokedAt.IsZero() {
 		t.Errorf("another user's session was revoked (%s)", bob.ID)
 	}
-	if last := e.audit.items[len(e.audit.items)-1]; last.Action != "auth.logout_all" || last.EntityID != acc.ID.String() {
+	if last := e.audit.Items()[len(e.audit.Items())-1]; last.Action != "auth.logout_all" || last.EntityID != acc.ID.String() {
 		t.Errorf("audit = %+v", last)
 	}
 }
@@ -121,8 +121,8 @@ func TestLogoutAllRollbackDoesNotBroadcast(t *testing.T) {
 	e := newEnv()
 	acc := e.account(t, "ann@example.com", "correct horse")
 	pair := e.login(t, "ann@example.com", "correct horse")
-	e.audit.err = errors.New("audit down")
-	if err := e.svc.LogoutAll(context.Background(), ports.Actor{UserID: acc.ID, SessionID: pair.SessionID}); !errors.Is(err, e.audit.err) {
+	e.audit.Err = errors.New("audit down")
+	if err := e.svc.LogoutAll(context.Background(), ports.Actor{UserID: acc.ID, SessionID: pair.SessionID}); !errors.Is(err, e.audit.Err) {
 		t.Fatalf("error = %v", err)
 	}
 	if len(e.events.all()) != 0 {
@@ -152,13 +152,13 @@ func TestRevokeSession(t *testing.T) {
 	if err := e.svc.RevokeSession(context.Background(), bob.ID, bobPair.SessionID); err != nil {
 		t.Fatal(err)
 	}
-	if last := e.audit.items[len(e.audit.items)-1]; last.Action != "auth.session_revoked" {
+	if last := e.audit.Items()[len(e.audit.Items())-1]; last.Action != "auth.session_revoked" {
 		t.Errorf("audit = %+v", last)
 	}
 	if got := e.events.all(); !slices.Equal(got, []uuid.UUID{bobPair.SessionID}) {
 		t.Errorf("invalidated %v", got)
 	}
-	e.clock.advance(lifetimes.Idle)
+	e.clock.Advance(lifetimes.Idle)
 	if err := e.svc.RevokeSession(context.Background(), ann.ID, annPair.SessionID); !errors.Is(err, auth.ErrSessionNotFound) {
 		t.Errorf("idle session: %v, want ErrSessionNotFound", err)
 	}
@@ -179,9 +179,9 @@ func TestSessionsListsActiveNewestFirst(t *testing.T) {
 	e := newEnv()
 	acc := e.account(t, "ann@example.com", "correct horse")
 	old := e.login(t, "ann@example.com", "correct horse")
-	e.clock.advance(time.Minute)
+	e.clock.Advance(time.Minute)
 	revoked := e.login(t, "ann@example.com", "correct horse")
-	e.clock.advance(time.Minute)
+	e.clock.Advance(time.Minute)
 	recent := e.login(t, "ann@example.com", "correct horse")
 	if err := e.svc.RevokeSession(context.Background(), acc.ID, revoked.SessionID); err != nil {
 		t.Fatal(err)

@@ -21,7 +21,7 @@ type storedOTT struct {
 }
 
 // fakeStore is an in-memory auth.Store. It stores copies, so callers' changes reach it only
-// through its methods, and it takes part in fakeTx's rollbacks.
+// through its methods, and it takes part in the fake transaction's rollbacks.
 type fakeStore struct {
 	mu         sync.Mutex
 	passwords  map[uuid.UUID]string
@@ -40,7 +40,7 @@ func newFakeStore() *fakeStore {
 	return &fakeStore{passwords: map[uuid.UUID]string{}, sessions: map[uuid.UUID]auth.Session{}}
 }
 
-func (s *fakeStore) snapshot() func() {
+func (s *fakeStore) Snapshot() func() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	pw, sess := maps.Clone(s.passwords), maps.Clone(s.sessions)

@@ -27,7 +27,7 @@ func TestAdminUpdateValidation(t *testing.T) {
 			t.Errorf("errors[%q] = %q, want %q", f, codes[f], c)
 		}
 	}
-	if e.tx.commits+e.tx.rollbacks != 0 {
+	if e.tx.Commits()+e.tx.Rollbacks() != 0 {
 		t.Error("invalid input reached the transaction")
 	}
 }
@@ -59,7 +59,7 @@ func TestAdminUpdate(t *testing.T) {
 			} else {
 				u = e.seed(t, "a@example.com", tt.startRole)
 			}
-			e.clock.now = t0.Add(time.Hour)
+			e.clock.Set(t0.Add(time.Hour))
 			got, err := e.svc.AdminUpdate(context.Background(), u.ID(), tt.in)
 			if err != nil {
 				t.Fatal(err)
@@ -81,16 +81,16 @@ func TestAdminUpdate(t *testing.T) {
 				t.Errorf("access calls %v, want %v", methods, tt.wantAccess)
 			}
 			if tt.wantChanges == nil {
-				if len(e.audit.items) != 0 || e.repo.updates != 0 || len(e.events.items) != 0 {
-					t.Errorf("no-op update wrote: audit %v, updates %d", e.audit.items, e.repo.updates)
+				if len(e.audit.Items()) != 0 || e.repo.updates != 0 || len(e.events.Items()) != 0 {
+					t.Errorf("no-op update wrote: audit %v, updates %d", e.audit.Items(), e.repo.updates)
 				}
 				return
 			}
-			if len(e.audit.items) != 1 || len(e.events.items) != 1 || e.events.items[0].Name != "user.updated" {
-				t.Fatalf("audit %+v, events %+v", e.audit.items, e.events.items)
+			if len(e.audit.Items()) != 1 || len(e.events.Items()) != 1 || e.events.Items()[0].Name != "user.updated" {
+				t.Fatalf("audit %+v, events %+v", e.audit.Items(), e.events.Items())
 			}
 			var fields []string
-			for f := range e.audit.items[0].Changes {
+			for f := range e.audit.Items()[0].Changes {
 				fields = append(fields, f)
 			}
 			slices.Sort(fields)
@@ -121,9 +121,9 @@ func TestAdminUpdateLastAdmin(t *testing.T) {
 			if rec := e.repo.record(t, admin.ID()); rec != before {
 				t.Errorf("stored %+v, want unchanged %+v", rec, before)
 			}
-			if e.repo.updates != 0 || len(e.audit.items) != 0 || len(e.events.items) != 0 || len(e.access.calls) != 0 {
+			if e.repo.updates != 0 || len(e.audit.Items()) != 0 || len(e.events.Items()) != 0 || len(e.access.calls) != 0 {
 				t.Errorf("a refused change left traces: updates %d, audit %v, events %v, access %v",
-					e.repo.updates, e.audit.items, e.events.items, e.access.calls)
+					e.repo.updates, e.audit.Items(), e.events.Items(), e.access.calls)
 			}
 		})
 	}
@@ -154,15 +154,15 @@ func TestAdminUpdateAccessFailureRollsBack(t *testing.T) {
 	if _, err := e.svc.AdminUpdate(context.Background(), u.ID(), user.AdminChange{Status: ptr("disabled")}); !errors.Is(err, e.access.err) {
 		t.Fatalf("error = %v", err)
 	}
-	if rec := e.repo.record(t, u.ID()); rec.Status != "active" || len(e.audit.items) != 0 {
-		t.Errorf("after rollback: %+v, audit %v", rec, e.audit.items)
+	if rec := e.repo.record(t, u.ID()); rec.Status != "active" || len(e.audit.Items()) != 0 {
+		t.Errorf("after rollback: %+v, audit %v", rec, e.audit.Items())
 	}
 }
 
 func TestDelete(t *testing.T) {
 	e := newEnv()
 	u := e.seed(t, "gone@example.com", kernel.RoleUser)
-	e.clock.now = t0.Add(time.Hour)
+	e.clock.Set(t0.Add(time.Hour))
 	if err := e.svc.Delete(context.Background(), u.ID()); err != nil {
 		t.Fatal(err)
 	}
@@ -174,20 +174,20 @@ func TestDelete(t *testing.T) {
 	if len(e.access.calls) != 1 || e.access.calls[0] != (accessCall{Method: "EraseCredentials", UserID: u.ID()}) {
 		t.Errorf("access calls %+v, want EraseCredentials", e.access.calls)
 	}
-	if len(e.audit.items) != 1 {
-		t.Fatalf("audit = %+v", e.audit.items)
+	if len(e.audit.Items()) != 1 {
+		t.Fatalf("audit = %+v", e.audit.Items())
 	}
-	a := e.audit.items[0]
+	a := e.audit.Items()[0]
 	if a.Action != "user.deleted" || a.EntityID != u.ID().String() {
 		t.Errorf("audit record = %+v", a)
 	}
 	if _, kept := a.Changes["email"]; kept || a.Changes["status"] != (kernel.Change{From: "active", To: "disabled"}) {
 		t.Errorf("changes = %v", a.Changes)
 	}
-	if len(e.events.items) != 1 || e.events.items[0].Name != "user.deleted" {
-		t.Errorf("events = %+v", e.events.items)
+	if len(e.events.Items()) != 1 || e.events.Items()[0].Name != "user.deleted" {
+		t.Errorf("events = %+v", e.events.Items())
 	}
-	if p := e.events.items[0].Data.(user.Payload); p.Email != wantEmail || p.Name != "Deleted user" {
+	if p := e.events.Items()[0].Data.(user.Payload); p.Email != wantEmail || p.Name != "Deleted user" {
 		t.Errorf("event payload leaks personal data: %+v", p)
 	}
 	if _, err := e.repo.ByEmail(context.Background(), "gone@example.com"); !errors.Is(err, user.ErrNotFound) {
@@ -202,8 +202,8 @@ func TestDeleteLastAdmin(t *testing.T) {
 	if err := e.svc.Delete(context.Background(), admin.ID()); !errors.Is(err, user.ErrLastAdmin) {
 		t.Fatalf("error = %v, want ErrLastAdmin", err)
 	}
-	if e.repo.record(t, admin.ID()) != before || len(e.access.calls) != 0 || len(e.audit.items) != 0 {
-		t.Errorf("refused deletion left traces: access %v, audit %v", e.access.calls, e.audit.items)
+	if e.repo.record(t, admin.ID()) != before || len(e.access.calls) != 0 || len(e.audit.Items()) != 0 {
+		t.Errorf("refused deletion left traces: access %v, audit %v", e.access.calls, e.audit.Items())
 	}
 
 	other := e.seed(t, "admin2@example.com", kernel.RoleAdmin)

@@ -13,7 +13,8 @@ const (
 	EventDeleted    = "user.deleted"
 )
 
-// Payload is a user as the API shows it, carried by the context's events.
+// Payload is a user as the API shows it: the REST resource and the data of the context's
+// events alike. Times are UTC.
 type Payload struct {
 	ID            uuid.UUID `json:"id"`
 	Email         string    `json:"email"`
@@ -30,7 +31,7 @@ type Payload struct {
 func PayloadOf(u *User) Payload {
 	return Payload{
 		ID: u.id, Email: string(u.email), Name: string(u.name), Role: string(u.role), Status: string(u.status),
-		Locale: string(u.locale), EmailVerified: u.EmailVerified(), CreatedAt: u.createdAt, UpdatedAt: u.updatedAt,
+		Locale: string(u.locale), EmailVerified: u.EmailVerified(), CreatedAt: u.createdAt.UTC(), UpdatedAt: u.updatedAt.UTC(),
 	}
 }
 

@@ -13,61 +13,8 @@ import (
 
 	"github.com/keelhq/keel/domain/kernel"
 	"github.com/keelhq/keel/domain/user"
-	"github.com/keelhq/keel/ports"
+	"github.com/keelhq/keel/ports/portstest"
 )
-
-// participant is a fake that takes part in fakeTx's transactions: snapshot returns a
-// function that puts the fake back as it was.
-type participant interface {
-	snapshot() (restore func())
-}
-
-type txKey struct{}
-
-type txState struct{ hooks []func() }
-
-// fakeTx runs fn; nested calls join the outer transaction. When the outermost fn fails,
-// every participant is restored and AfterCommit hooks are dropped; otherwise they run.
-type fakeTx struct {
-	parts     []participant
-	commits   int
-	rollbacks int
-}
-
-func (tx *fakeTx) Do(ctx context.Context, fn func(context.Context) error) error {
-	if _, ok := ctx.Value(txKey{}).(*txState); ok {
-		return fn(ctx)
-	}
-	restores := make([]func(), len(tx.parts))
-	for i, p := range tx.parts {
-		restores[i] = p.snapshot()
-	}
-	st := &txState{}
-	if err := fn(context.WithValue(ctx, txKey{}, st)); err != nil {
-		for _, r := range restores {
-			r()
-		}
-		tx.rollbacks++
-		return err
-	}
-	tx.commits++
-	for _, h := range st.hooks {
-		h()
-	}
-	return nil
-}
-
-func (tx *fakeTx) AfterCommit(ctx context.Context, fn func()) {
-	if st, ok := ctx.Value(txKey{}).(*txState); ok {
-		st.hooks = append(st.hooks, fn)
-		return
-	}
-	fn()
-}
-
-type fakeClock struct{ now time.Time }
-
-func (c *fakeClock) Now() time.Time { return c.now }
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
@@ -82,7 +29,7 @@ type fakeRepo struct {
 
 func newFakeRepo() *fakeRepo { return &fakeRepo{users: map[uuid.UUID]user.Record{}} }
 
-func (r *fakeRepo) snapshot() func() {
+func (r *fakeRepo) Snapshot() func() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	saved, updates := make(map[uuid.UUID]user.Record, len(r.users)), r.updates
@@ -228,7 +175,7 @@ type fakeAccess struct {
 	err   error
 }
 
-func (a *fakeAccess) snapshot() func() {
+func (a *fakeAccess) Snapshot() func() {
 	n := len(a.calls)
 	return func() { a.calls = a.calls[:n] }
 }
@@ -248,50 +195,23 @@ func (a *fakeAccess) SessionsChanged(_ context.Context, id uuid.UUID) error {
 	return a.err
 }
 
-// recorder collects what a port was given and forgets it when the transaction rolls back.
-type recorder[T any] struct {
-	items []T
-	err   error
-}
-
-func (r *recorder[T]) snapshot() func() {
-	n := len(r.items)
-	return func() { r.items = r.items[:n] }
-}
-
-func (r *recorder[T]) add(v T) error {
-	if r.err != nil {
-		return r.err
-	}
-	r.items = append(r.items, v)
-	return nil
-}
-
-type fakeAudit struct{ recorder[ports.AuditRecord] }
-
-func (a *fakeAudit) Record(_ context.Context, rec ports.AuditRecord) error { return a.add(rec) }
-
-type fakeEvents struct{ recorder[ports.Event] }
-
-func (e *fakeEvents) Publish(_ context.Context, ev ports.Event) error { return e.add(ev) }
-
 // env is a user.Service wired to fakes.
 type env struct {
 	svc    *user.Service
 	repo   *fakeRepo
 	access *fakeAccess
-	tx     *fakeTx
-	audit  *fakeAudit
-	events *fakeEvents
-	clock  *fakeClock
+	tx     *portstest.Tx
+	audit  *portstest.AuditTrail
+	events *portstest.Events
+	clock  *portstest.Clock
 }
 
 func newEnv() *env {
 	e := &env{
-		repo: newFakeRepo(), access: &fakeAccess{}, audit: &fakeAudit{}, events: &fakeEvents{},
-		clock: &fakeClock{now: t0},
+		repo: newFakeRepo(), access: &fakeAccess{}, audit: &portstest.AuditTrail{}, events: &portstest.Events{},
+		clock: portstest.NewClock(t0),
 	}
-	e.tx = &fakeTx{parts: []participant{e.repo, e.access, e.audit, e.events}}
+	e.tx = portstest.NewTx(e.repo, e.access, e.audit, e.events)
 	e.svc = &user.Service{Repo: e.repo, Access: e.access, Tx: e.tx, Audit: e.audit, Events: e.events, Clock: e.clock}
 	return e
 }

@@ -43,7 +43,7 @@ func TestUpdateProfileValidation(t *testing.T) {
 					t.Errorf("errors[%q] = %q, want %q", f, codes[f], c)
 				}
 			}
-			if e.tx.commits+e.tx.rollbacks != 0 || e.repo.updates != 0 || len(e.audit.items) != 0 {
+			if e.tx.Commits()+e.tx.Rollbacks() != 0 || e.repo.updates != 0 || len(e.audit.Items()) != 0 {
 				t.Errorf("invalid input reached the transaction")
 			}
 		})
@@ -53,23 +53,23 @@ func TestUpdateProfileValidation(t *testing.T) {
 func TestUpdateProfileRecordsChanges(t *testing.T) {
 	e := newEnv()
 	u := e.seed(t, "a@example.com", kernel.RoleUser)
-	e.clock.now = t0.Add(time.Hour)
+	e.clock.Set(t0.Add(time.Hour))
 	ctx := ports.WithActor(context.Background(), ports.Actor{UserID: u.ID()})
 
 	got, err := e.svc.UpdateProfile(ctx, u.ID(), user.ProfileChange{Name: ptr(" Ann "), Locale: ptr("de")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Name() != "Ann" || got.Locale() != kernel.LocaleDE || !got.UpdatedAt().Equal(e.clock.now) {
+	if got.Name() != "Ann" || got.Locale() != kernel.LocaleDE || !got.UpdatedAt().Equal(e.clock.Now()) {
 		t.Errorf("returned user = %+v", got.Record())
 	}
 	if rec := e.repo.record(t, u.ID()); rec.Name != "Ann" || rec.Locale != "de" {
 		t.Errorf("stored user = %+v", rec)
 	}
-	if len(e.audit.items) != 1 {
-		t.Fatalf("audit = %+v, want one record", e.audit.items)
+	if len(e.audit.Items()) != 1 {
+		t.Fatalf("audit = %+v, want one record", e.audit.Items())
 	}
-	a := e.audit.items[0]
+	a := e.audit.Items()[0]
 	if a.Action != "user.updated" || a.Entity != "user" || a.EntityID != u.ID().String() || a.ActorID != uuid.Nil {
 		t.Errorf("audit record = %+v", a)
 	}
@@ -77,16 +77,16 @@ func TestUpdateProfileRecordsChanges(t *testing.T) {
 	if len(a.Changes) != 2 || a.Changes["name"] != want["name"] || a.Changes["locale"] != want["locale"] {
 		t.Errorf("changes = %v, want %v", a.Changes, want)
 	}
-	if len(e.events.items) != 1 {
-		t.Fatalf("events = %+v, want one", e.events.items)
+	if len(e.events.Items()) != 1 {
+		t.Fatalf("events = %+v, want one", e.events.Items())
 	}
-	ev := e.events.items[0]
+	ev := e.events.Items()[0]
 	p, ok := ev.Data.(user.Payload)
 	if ev.Name != user.EventUpdated || ev.Topic != "user:"+u.ID().String() || !ok || p.Name != "Ann" || p.Locale != "de" {
 		t.Errorf("event = %+v", ev)
 	}
-	if e.tx.commits != 1 {
-		t.Errorf("commits = %d, want 1", e.tx.commits)
+	if e.tx.Commits() != 1 {
+		t.Errorf("commits = %d, want 1", e.tx.Commits())
 	}
 }
 
@@ -98,7 +98,7 @@ func TestUpdateProfileWithoutChangeWritesNothing(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv()
 			u := e.seed(t, "a@example.com", kernel.RoleUser)
-			e.clock.now = t0.Add(time.Hour)
+			e.clock.Set(t0.Add(time.Hour))
 			got, err := e.svc.UpdateProfile(context.Background(), u.ID(), in)
 			if err != nil {
 				t.Fatal(err)
@@ -106,8 +106,8 @@ func TestUpdateProfileWithoutChangeWritesNothing(t *testing.T) {
 			if got.ID() != u.ID() || !got.UpdatedAt().Equal(t0) {
 				t.Errorf("returned %+v", got.Record())
 			}
-			if e.repo.updates != 0 || len(e.audit.items) != 0 || len(e.events.items) != 0 {
-				t.Errorf("updates %d, audit %v, events %v; want none", e.repo.updates, e.audit.items, e.events.items)
+			if e.repo.updates != 0 || len(e.audit.Items()) != 0 || len(e.events.Items()) != 0 {
+				t.Errorf("updates %d, audit %v, events %v; want none", e.repo.updates, e.audit.Items(), e.events.Items())
 			}
 		})
 	}
@@ -125,12 +125,12 @@ func TestUpdateProfileRollsBackWhenEventFails(t *testing.T) {
 	e := newEnv()
 	u := e.seed(t, "a@example.com", kernel.RoleUser)
 	boom := errors.New("outbox down")
-	e.events.err = boom
+	e.events.Err = boom
 	if _, err := e.svc.UpdateProfile(context.Background(), u.ID(), user.ProfileChange{Name: ptr("New")}); !errors.Is(err, boom) {
 		t.Fatalf("error = %v, want %v", err, boom)
 	}
-	if rec := e.repo.record(t, u.ID()); rec.Name != "Test User" || len(e.audit.items) != 0 || e.tx.rollbacks != 1 {
-		t.Errorf("after rollback: stored %+v, audit %v", rec, e.audit.items)
+	if rec := e.repo.record(t, u.ID()); rec.Name != "Test User" || len(e.audit.Items()) != 0 || e.tx.Rollbacks() != 1 {
+		t.Errorf("after rollback: stored %+v, audit %v", rec, e.audit.Items())
 	}
 }
 
@@ -144,10 +144,10 @@ func TestRegister(t *testing.T) {
 	if rec := e.repo.record(t, u.ID()); rec != u.Record() {
 		t.Errorf("stored %+v, want %+v", rec, u.Record())
 	}
-	if len(e.audit.items) != 1 {
-		t.Fatalf("audit = %v", e.audit.items)
+	if len(e.audit.Items()) != 1 {
+		t.Fatalf("audit = %v", e.audit.Items())
 	}
-	a := e.audit.items[0]
+	a := e.audit.Items()[0]
 	if a.Action != "user.registered" || a.ActorID != u.ID() || a.EntityID != u.ID().String() || a.Entity != "user" {
 		t.Errorf("audit record = %+v", a)
 	}
@@ -159,8 +159,8 @@ func TestRegister(t *testing.T) {
 	if len(a.Changes) != 4 {
 		t.Errorf("changes = %v, want exactly email, name, role, locale", a.Changes)
 	}
-	if len(e.events.items) != 1 || e.events.items[0].Name != "user.registered" || e.events.items[0].Topic != user.Topic(u.ID()) {
-		t.Errorf("events = %+v", e.events.items)
+	if len(e.events.Items()) != 1 || e.events.Items()[0].Name != "user.registered" || e.events.Items()[0].Topic != user.Topic(u.ID()) {
+		t.Errorf("events = %+v", e.events.Items())
 	}
 }
 
@@ -171,7 +171,7 @@ func TestRegisterDuplicateEmail(t *testing.T) {
 	if err := e.svc.Register(context.Background(), u); !errors.Is(err, user.ErrEmailTaken) {
 		t.Fatalf("error = %v, want ErrEmailTaken", err)
 	}
-	if len(e.audit.items) != 0 || len(e.events.items) != 0 {
+	if len(e.audit.Items()) != 0 || len(e.events.Items()) != 0 {
 		t.Errorf("a failed registration was audited or published")
 	}
 }
@@ -185,11 +185,11 @@ func TestVerifyEmailAction(t *testing.T) {
 	if rec := e.repo.record(t, u.ID()); !rec.EmailVerifiedAt.Equal(t0) {
 		t.Errorf("verifiedAt = %v", rec.EmailVerifiedAt)
 	}
-	if len(e.audit.items) != 1 || e.audit.items[0].Changes["emailVerified"] != (kernel.Change{From: false, To: true}) {
-		t.Errorf("audit = %+v", e.audit.items)
+	if len(e.audit.Items()) != 1 || e.audit.Items()[0].Changes["emailVerified"] != (kernel.Change{From: false, To: true}) {
+		t.Errorf("audit = %+v", e.audit.Items())
 	}
-	if err := e.svc.VerifyEmail(context.Background(), u.ID()); err != nil || len(e.audit.items) != 1 {
-		t.Errorf("second verification: %v, audit %d records", err, len(e.audit.items))
+	if err := e.svc.VerifyEmail(context.Background(), u.ID()); err != nil || len(e.audit.Items()) != 1 {
+		t.Errorf("second verification: %v, audit %d records", err, len(e.audit.Items()))
 	}
 }
 

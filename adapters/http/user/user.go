@@ -3,7 +3,6 @@
 package user
 
 import (
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -13,27 +12,12 @@ import (
 	"github.com/keelhq/keel/domain/user"
 )
 
-// Response is the API's `User`.
-type Response struct {
-	ID            uuid.UUID `json:"id"`
-	Email         string    `json:"email"`
-	Name          string    `json:"name"`
-	Role          string    `json:"role"`
-	Status        string    `json:"status"`
-	Locale        string    `json:"locale"`
-	EmailVerified bool      `json:"emailVerified"`
-	CreatedAt     time.Time `json:"createdAt"`
-	UpdatedAt     time.Time `json:"updatedAt"`
-}
+// Response is the API's `User`. It is the user context's event payload itself, so an
+// event's data is exactly the resource as the REST API returns it.
+type Response = user.Payload
 
 // ToResponse converts a user for the API.
-func ToResponse(u *user.User) Response {
-	return Response{
-		ID: u.ID(), Email: u.Email().String(), Name: string(u.Name()), Role: string(u.Role()),
-		Status: string(u.Status()), Locale: string(u.Locale()), EmailVerified: u.EmailVerified(),
-		CreatedAt: u.CreatedAt().UTC(), UpdatedAt: u.UpdatedAt().UTC(),
-	}
-}
+func ToResponse(u *user.User) Response { return user.PayloadOf(u) }
 
 // Handler serves /v1/users.
 type Handler struct {

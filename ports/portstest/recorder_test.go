@@ -1,0 +1,177 @@
+package portstest_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/keelhq/keel/domain/kernel"
+	"github.com/keelhq/keel/ports"
+	"github.com/keelhq/keel/ports/portstest"
+)
+
+var (
+	_ portstest.Participant = (*portstest.Recorder[int])(nil)
+	_ ports.AuditTrail      = (*portstest.AuditTrail)(nil)
+	_ ports.Events          = (*portstest.Events)(nil)
+	_ ports.JobQueue        = (*portstest.JobQueue)(nil)
+	_ portstest.Participant = (*portstest.AuditTrail)(nil)
+	_ portstest.Participant = (*portstest.Events)(nil)
+	_ portstest.Participant = (*portstest.JobQueue)(nil)
+)
+
+type job string
+
+func (j job) Kind() string { return string(j) }
+
+func TestRecorderAddAndItems(t *testing.T) {
+	var r portstest.Recorder[string]
+	if got := r.Items(); len(got) != 0 {
+		t.Fatalf("zero Recorder holds %v", got)
+	}
+	for _, v := range []string{"a", "b"} {
+		if err := r.Add(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	items := r.Items()
+	if !slices.Equal(items, []string{"a", "b"}) {
+		t.Fatalf("items = %v", items)
+	}
+	items[0] = "changed"
+	if got := r.Items(); got[0] != "a" {
+		t.Errorf("Items exposes the recorder's storage: %v", got)
+	}
+}
+
+func TestRecorderErr(t *testing.T) {
+	r := &portstest.Recorder[int]{}
+	_ = r.Add(1)
+	r.Err = errors.New("down")
+	if err := r.Add(2); !errors.Is(err, r.Err) {
+		t.Errorf("Add = %v, want Err", err)
+	}
+	r.Err = nil
+	if err := r.Add(3); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Items(); !slices.Equal(got, []int{1, 3}) {
+		t.Errorf("items = %v, want the failed value left out", got)
+	}
+}
+
+func TestRecorderSnapshot(t *testing.T) {
+	r := &portstest.Recorder[int]{}
+	_ = r.Add(1)
+	restore := r.Snapshot()
+	_ = r.Add(2)
+	_ = r.Add(3)
+	restore()
+	if got := r.Items(); !slices.Equal(got, []int{1}) {
+		t.Errorf("after restore: %v, want [1]", got)
+	}
+	_ = r.Add(4)
+	if got := r.Items(); !slices.Equal(got, []int{1, 4}) {
+		t.Errorf("after restore and Add: %v, want [1 4]", got)
+	}
+}
+
+func TestRecorderConcurrentAdd(t *testing.T) {
+	r := &portstest.Recorder[int]{}
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Go(func() { _ = r.Add(i); _ = r.Items() })
+	}
+	wg.Wait()
+	if got := len(r.Items()); got != 16 {
+		t.Errorf("%d items, want 16", got)
+	}
+}
+
+func TestAuditTrail(t *testing.T) {
+	a := &portstest.AuditTrail{}
+	if got := a.Actions(); got == nil || len(got) != 0 {
+		t.Errorf("empty trail: Actions = %#v, want an empty slice", got)
+	}
+	actor := uuid.New()
+	recs := []ports.AuditRecord{
+		{Action: "user.updated", Entity: "user", EntityID: "1", ActorID: actor,
+			Changes: kernel.Changes{"name": {From: "A", To: "B"}}},
+		{Action: "auth.login", Entity: "session", EntityID: "2"},
+	}
+	for _, rec := range recs {
+		if err := a.Record(context.Background(), rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := a.Actions(); !slices.Equal(got, []string{"user.updated", "auth.login"}) {
+		t.Errorf("Actions = %v", got)
+	}
+	if got := a.Items(); len(got) != 2 || got[0].ActorID != actor || got[0].Changes["name"].To != "B" {
+		t.Errorf("Items = %+v", got)
+	}
+	a.Err = errors.New("audit down")
+	if err := a.Record(context.Background(), recs[0]); !errors.Is(err, a.Err) || len(a.Items()) != 2 {
+		t.Errorf("failing Record = %v with %d items", err, len(a.Items()))
+	}
+}
+
+func TestEvents(t *testing.T) {
+	e := &portstest.Events{}
+	ev := ports.Event{Name: "user.registered", Topic: "user:1", Data: 42}
+	if err := e.Publish(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.Items(); len(got) != 1 || got[0] != ev {
+		t.Errorf("Items = %+v", got)
+	}
+	e.Err = errors.New("outbox down")
+	if err := e.Publish(context.Background(), ev); !errors.Is(err, e.Err) {
+		t.Errorf("failing Publish = %v", err)
+	}
+}
+
+func TestJobQueue(t *testing.T) {
+	q := &portstest.JobQueue{}
+	if err := q.Enqueue(context.Background(), job("email.send")); err != nil {
+		t.Fatal(err)
+	}
+	if got := q.Items(); len(got) != 1 || got[0].Kind() != "email.send" {
+		t.Errorf("Items = %+v", got)
+	}
+	q.Err = errors.New("queue down")
+	if err := q.Enqueue(context.Background(), job("other")); !errors.Is(err, q.Err) || len(q.Items()) != 1 {
+		t.Errorf("failing Enqueue = %v", err)
+	}
+}
+
+// TestRecordersRollBackWithTx runs the fakes together, as a service under test does.
+func TestRecordersRollBackWithTx(t *testing.T) {
+	audit, events, jobs := &portstest.AuditTrail{}, &portstest.Events{}, &portstest.JobQueue{}
+	tx := portstest.NewTx(audit, events, jobs)
+	ctx := context.Background()
+	write := func(ctx context.Context) error {
+		if err := audit.Record(ctx, ports.AuditRecord{Action: "x.done"}); err != nil {
+			return err
+		}
+		if err := events.Publish(ctx, ports.Event{Name: "x.done"}); err != nil {
+			return err
+		}
+		return jobs.Enqueue(ctx, job("x.follow_up"))
+	}
+	if err := tx.Do(ctx, write); err != nil {
+		t.Fatal(err)
+	}
+	jobs.Err = errors.New("queue down")
+	if err := tx.Do(ctx, write); !errors.Is(err, jobs.Err) {
+		t.Fatalf("Do = %v, want the queue's error", err)
+	}
+	if len(audit.Items()) != 1 || len(events.Items()) != 1 || len(jobs.Items()) != 1 {
+		t.Errorf("the failed transaction left traces: audit %v, events %v, jobs %v",
+			audit.Actions(), events.Items(), jobs.Items())
+	}
+}

@@ -1,0 +1,195 @@
+package portstest_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/keelhq/keel/ports"
+	"github.com/keelhq/keel/ports/portstest"
+)
+
+var (
+	_ ports.Tx    = (*portstest.Tx)(nil)
+	_ ports.Clock = (*portstest.Clock)(nil)
+)
+
+var boom = errors.New("boom")
+
+// counter is a Participant holding one number; restored logs each restore by name.
+type counter struct {
+	name     string
+	n        int
+	restored *[]string
+}
+
+func (c *counter) Snapshot() func() {
+	saved := c.n
+	return func() {
+		c.n = saved
+		*c.restored = append(*c.restored, c.name)
+	}
+}
+
+func TestTxCommitRunsHooksAfterFnInOrder(t *testing.T) {
+	var log []string
+	a := &counter{name: "a", restored: &log}
+	tx := portstest.NewTx(a)
+	err := tx.Do(context.Background(), func(ctx context.Context) error {
+		a.n = 1
+		tx.AfterCommit(ctx, func() { log = append(log, "hook 1") })
+		tx.AfterCommit(ctx, func() { log = append(log, "hook 2") })
+		if len(log) != 0 {
+			t.Errorf("hooks ran before commit: %v", log)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.n != 1 || !slices.Equal(log, []string{"hook 1", "hook 2"}) {
+		t.Errorf("after commit: n = %d, log %v; want 1 and both hooks in order", a.n, log)
+	}
+	if tx.Commits() != 1 || tx.Rollbacks() != 0 {
+		t.Errorf("commits %d, rollbacks %d; want 1, 0", tx.Commits(), tx.Rollbacks())
+	}
+}
+
+func TestTxRollbackRestoresEveryParticipantAndDropsHooks(t *testing.T) {
+	var log []string
+	a, b := &counter{name: "a", n: 1, restored: &log}, &counter{name: "b", n: 2, restored: &log}
+	tx := portstest.NewTx(a)
+	tx.Register(b)
+	err := tx.Do(context.Background(), func(ctx context.Context) error {
+		a.n, b.n = 10, 20
+		tx.AfterCommit(ctx, func() { log = append(log, "hook") })
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Do = %v, want fn's error", err)
+	}
+	if a.n != 1 || b.n != 2 {
+		t.Errorf("not restored: a %d, b %d", a.n, b.n)
+	}
+	if !slices.Equal(log, []string{"a", "b"}) {
+		t.Errorf("log = %v, want both restored in registration order and no hook", log)
+	}
+	if tx.Commits() != 0 || tx.Rollbacks() != 1 {
+		t.Errorf("commits %d, rollbacks %d; want 0, 1", tx.Commits(), tx.Rollbacks())
+	}
+}
+
+func TestTxNestedCallsJoinTheOutermost(t *testing.T) {
+	var log []string
+	a := &counter{name: "a", restored: &log}
+	tx := portstest.NewTx(a)
+	var hooked bool
+	err := tx.Do(context.Background(), func(ctx context.Context) error {
+		a.n = 1
+		if err := tx.Do(ctx, func(ctx context.Context) error {
+			a.n = 2
+			tx.AfterCommit(ctx, func() { hooked = true })
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if hooked || tx.Commits() != 0 {
+			t.Errorf("the inner call committed on its own: hooked %v, commits %d", hooked, tx.Commits())
+		}
+		return tx.Do(ctx, func(context.Context) error { return boom })
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Do = %v, want the inner error", err)
+	}
+	if a.n != 0 || hooked || !slices.Equal(log, []string{"a"}) {
+		t.Errorf("after rollback: n %d, hooked %v, restores %v; want 0, false, one restore", a.n, hooked, log)
+	}
+	if tx.Commits() != 0 || tx.Rollbacks() != 1 {
+		t.Errorf("commits %d, rollbacks %d; want 0, 1", tx.Commits(), tx.Rollbacks())
+	}
+}
+
+func TestTxRecoversForTheNextTransaction(t *testing.T) {
+	rec := &portstest.Recorder[int]{}
+	tx := portstest.NewTx(rec)
+	_ = tx.Do(context.Background(), func(context.Context) error { _ = rec.Add(1); return boom })
+	if err := tx.Do(context.Background(), func(context.Context) error { return rec.Add(2) }); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.Items(); !slices.Equal(got, []int{2}) {
+		t.Errorf("items = %v, want [2]", got)
+	}
+	if tx.Commits() != 1 || tx.Rollbacks() != 1 {
+		t.Errorf("commits %d, rollbacks %d; want 1, 1", tx.Commits(), tx.Rollbacks())
+	}
+}
+
+func TestTxAfterCommitOutsideATransactionRunsAtOnce(t *testing.T) {
+	var tx portstest.Tx
+	ran := false
+	tx.AfterCommit(context.Background(), func() { ran = true })
+	if !ran {
+		t.Error("the hook did not run at once")
+	}
+	if err := tx.Do(context.Background(), func(context.Context) error { return nil }); err != nil {
+		t.Errorf("zero Tx: %v", err)
+	}
+}
+
+func TestTxConcurrentHooks(t *testing.T) {
+	tx := portstest.NewTx()
+	var mu sync.Mutex
+	ran := 0
+	err := tx.Do(context.Background(), func(ctx context.Context) error {
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				tx.AfterCommit(ctx, func() { mu.Lock(); ran++; mu.Unlock() })
+			})
+		}
+		wg.Wait()
+		return nil
+	})
+	if err != nil || ran != 8 {
+		t.Errorf("Do = %v, %d hooks ran; want nil, 8", err, ran)
+	}
+}
+
+func TestClock(t *testing.T) {
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	c := portstest.NewClock(t0)
+	if !c.Now().Equal(t0) || !c.Now().Equal(t0) {
+		t.Fatalf("Now = %v, want %v every time", c.Now(), t0)
+	}
+	c.Advance(90 * time.Minute)
+	if want := t0.Add(90 * time.Minute); !c.Now().Equal(want) {
+		t.Errorf("after Advance: %v, want %v", c.Now(), want)
+	}
+	c.Advance(-time.Hour)
+	if want := t0.Add(30 * time.Minute); !c.Now().Equal(want) {
+		t.Errorf("after a negative Advance: %v, want %v", c.Now(), want)
+	}
+	c.Set(t0)
+	if !c.Now().Equal(t0) {
+		t.Errorf("after Set: %v, want %v", c.Now(), t0)
+	}
+	var zero portstest.Clock
+	if !zero.Now().IsZero() {
+		t.Errorf("zero Clock reads %v", zero.Now())
+	}
+}
+
+func TestClockConcurrentUse(t *testing.T) {
+	c := portstest.NewClock(time.Time{})
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() { c.Advance(time.Second); _ = c.Now() })
+	}
+	wg.Wait()
+	if got := c.Now(); !got.Equal(time.Time{}.Add(8 * time.Second)) {
+		t.Errorf("Now = %v, want 8s after zero", got)
+	}
+}
