@@ -91,14 +91,16 @@ func (f field) display() string {
 	return s
 }
 
-// MaskURL hides the password of a URL; an unparsable URL is hidden entirely, since it may
-// carry a secret in a form the parser did not recognise.
+// MaskURL hides the password of a URL; an unparsable URL, or a string that is not a URL
+// (such as a keyword/value DSN), is hidden entirely, since it may carry a secret in a form
+// the parser did not recognise.
 func MaskURL(raw string) string {
 	if raw == "" {
 		return ""
 	}
 	u, err := url.Parse(raw)
-	if err != nil {
+	if err != nil || u.Scheme == "" {
+		// Not a URL (e.g. a keyword/value DSN "host=... password=..."): hide it all.
 		return "********"
 	}
 	if _, has := u.User.Password(); has {

@@ -29,26 +29,26 @@ func (c *Config) Validate() error {
 		"HTTP_WRITE_TIMEOUT":   durationIn(c.HTTP.WriteTimeout, 100*time.Millisecond, 10*time.Minute),
 		"HTTP_IDLE_TIMEOUT":    durationIn(c.HTTP.IdleTimeout, time.Second, time.Hour),
 		"HTTP_REQUEST_TIMEOUT": durationIn(c.HTTP.RequestTimeout, 100*time.Millisecond, 10*time.Minute),
-		"HTTP_BODY_LIMIT":      validation.Validate(c.HTTP.BodyLimit, validation.Min(1024), validation.Max(1<<30)),
+		"HTTP_BODY_LIMIT":      intIn(c.HTTP.BodyLimit, 1024, 1<<30),
 		"HTTP_TRUSTED_PROXIES": validation.Validate(c.HTTP.TrustedProxies, validation.Each(validation.By(ipOrCIDR))),
 
 		"DATABASE_URL":               validation.Validate(c.Database.URL, validation.Required, validation.By(postgresURL)),
-		"DATABASE_MAX_CONNS":         validation.Validate(int(c.Database.MaxConns), validation.Min(1), validation.Max(1000)),
-		"DATABASE_MIN_CONNS":         validation.Validate(int(c.Database.MinConns), validation.Min(0), validation.Max(int(c.Database.MaxConns))),
+		"DATABASE_MAX_CONNS":         intIn(int(c.Database.MaxConns), 1, 1000),
+		"DATABASE_MIN_CONNS":         intIn(int(c.Database.MinConns), 0, int(c.Database.MaxConns)),
 		"DATABASE_STATEMENT_TIMEOUT": durationIn(c.Database.StatementTimeout, 10*time.Millisecond, 10*time.Minute),
 		"DATABASE_CONNECT_TIMEOUT":   durationIn(c.Database.ConnectTimeout, 100*time.Millisecond, time.Minute),
 
 		"REDIS_URL":     validation.Validate(c.Redis.URL, validation.By(redisURL)),
 		"REDIS_TIMEOUT": durationIn(c.Redis.Timeout, 10*time.Millisecond, 30*time.Second),
 
-		"WORKER_CONCURRENCY": validation.Validate(c.Worker.Concurrency, validation.Min(1), validation.Max(1000)),
+		"WORKER_CONCURRENCY": intIn(c.Worker.Concurrency, 1, 1000),
 		"WORKER_JOB_TIMEOUT": durationIn(c.Worker.JobTimeout, time.Second, time.Hour),
 
 		"MAIL_DRIVER":        validation.Validate(c.Mail.Driver, validation.Required, validation.In("dir", "smtp"), validation.By(c.productionMail)),
 		"MAIL_FROM":          validation.Validate(c.Mail.From, validation.Required, validation.By(mailAddress)),
 		"MAIL_DIR":           validation.Validate(c.Mail.Dir, validation.When(c.Mail.Driver == "dir", validation.Required)),
 		"MAIL_SMTP_HOST":     validation.Validate(c.Mail.SMTPHost, validation.When(c.Mail.Driver == "smtp", validation.Required)),
-		"MAIL_SMTP_PORT":     validation.Validate(c.Mail.SMTPPort, validation.Min(1), validation.Max(65535)),
+		"MAIL_SMTP_PORT":     intIn(c.Mail.SMTPPort, 1, 65535),
 		"MAIL_SMTP_TLS":      validation.Validate(c.Mail.SMTPTLS, validation.In("none", "starttls", "tls")),
 		"MAIL_LINK_BASE_URL": validation.Validate(c.Mail.LinkBaseURL, validation.Required, validation.By(httpURL)),
 
@@ -62,16 +62,16 @@ func (c *Config) Validate() error {
 		"AUTH_RESET_TTL":          durationIn(c.Auth.ResetTTL, time.Minute, 24*time.Hour),
 		"AUTH_VERIFY_TTL":         durationIn(c.Auth.VerifyTTL, time.Minute, 30*24*time.Hour),
 		"AUTH_SESSION_CACHE_TTL":  durationIn(c.Auth.SessionCacheTTL, 0, time.Minute),
-		"AUTH_ARGON2_MEMORY":      validation.Validate(int(c.Auth.Argon2Memory), validation.Min(c.minArgon2Memory()), validation.Max(4<<20)),
-		"AUTH_ARGON2_ITERATIONS":  validation.Validate(int(c.Auth.Argon2Time), validation.Min(1), validation.Max(100)),
-		"AUTH_ARGON2_PARALLELISM": validation.Validate(int(c.Auth.Argon2Threads), validation.Min(1), validation.Max(64)),
-		"AUTH_ARGON2_CONCURRENCY": validation.Validate(c.Auth.Argon2Concurrency, validation.Min(0), validation.Max(1024)),
+		"AUTH_ARGON2_MEMORY":      intIn(int(c.Auth.Argon2Memory), c.minArgon2Memory(), 4<<20),
+		"AUTH_ARGON2_ITERATIONS":  intIn(int(c.Auth.Argon2Time), 1, 100),
+		"AUTH_ARGON2_PARALLELISM": intIn(int(c.Auth.Argon2Threads), 1, 64),
+		"AUTH_ARGON2_CONCURRENCY": intIn(c.Auth.Argon2Concurrency, 0, 1024),
 		"AUTH_CURSOR_SECRET":      validation.Validate(c.Auth.CursorSecret, validation.Required, validation.Length(16, 0), validation.By(c.notDevSecret(DevCursorSecret))),
 
-		"RATE_LIMIT_PER_IP":       validation.Validate(c.RateLimit.PerIP, validation.Min(1)),
-		"RATE_LIMIT_PER_IP_BURST": validation.Validate(c.RateLimit.PerIPBurst, validation.Min(1)),
-		"RATE_LIMIT_AUTH":         validation.Validate(c.RateLimit.Auth, validation.Min(1)),
-		"RATE_LIMIT_AUTH_BURST":   validation.Validate(c.RateLimit.AuthBurst, validation.Min(1)),
+		"RATE_LIMIT_PER_IP":       atLeast(c.RateLimit.PerIP, 1),
+		"RATE_LIMIT_PER_IP_BURST": atLeast(c.RateLimit.PerIPBurst, 1),
+		"RATE_LIMIT_AUTH":         atLeast(c.RateLimit.Auth, 1),
+		"RATE_LIMIT_AUTH_BURST":   atLeast(c.RateLimit.AuthBurst, 1),
 
 		"CORS_ALLOWED_ORIGINS": validation.Validate(c.CORSAllowedOrigins, validation.Each(validation.By(originPattern))),
 		"WS_ALLOWED_ORIGINS":   validation.Validate(c.WSAllowedOrigins, validation.Each(validation.By(originPattern))),
@@ -146,6 +146,23 @@ func (c *Config) serves() bool {
 func durationIn(d, lo, hi time.Duration) error {
 	if d < lo || d > hi {
 		return fmt.Errorf("must be between %s and %s", lo, hi)
+	}
+	return nil
+}
+
+// intIn checks lo <= n <= hi. Unlike validation.Min and Max, which skip a zero value as
+// "empty", it refuses 0 when 0 is out of range (HTTP_BODY_LIMIT=0 would refuse every body).
+func intIn(n, lo, hi int) error {
+	if n < lo || n > hi {
+		return fmt.Errorf("must be between %d and %d", lo, hi)
+	}
+	return nil
+}
+
+// atLeast checks n >= lo, zero included (see intIn).
+func atLeast(n, lo int) error {
+	if n < lo {
+		return fmt.Errorf("must be at least %d", lo)
 	}
 	return nil
 }

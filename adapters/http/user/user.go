@@ -3,7 +3,6 @@
 package user
 
 import (
-
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
