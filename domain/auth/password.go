@@ -139,6 +139,7 @@ func (s *Service) VerifyEmail(ctx context.Context, token string) error {
 		if err != nil {
 			return err
 		}
-		return s.Accounts.MarkEmailVerified(ctx, userID)
+		// The token proves who acts: its owner is the audit record's actor, as for a reset.
+		return s.Accounts.MarkEmailVerified(ports.WithActor(ctx, ports.Actor{UserID: userID}), userID)
 	})
 }

@@ -48,6 +48,10 @@ func (s *Service) UpdateProfile(ctx context.Context, id uuid.UUID, in ProfileCha
 		if locale != nil {
 			u.SetLocale(*locale, now, ch)
 		}
+		if _, changed := ch["locale"]; changed {
+			// Every api instance caches the session's locale: have them re-read it.
+			return s.Access.SessionsChanged(ctx, u.ID())
+		}
 		return nil
 	})
 }
