@@ -24,7 +24,9 @@ type Scheduler struct {
 
 // New builds a scheduler with one job per action; nothing runs before Start.
 func New(reg *schedule.Registry, log *slog.Logger) (*Scheduler, error) {
-	s, err := gocron.NewScheduler(gocron.WithLocation(time.UTC))
+	// Stop's context bounds the wait for running actions; gocron's own stop timeout
+	// (10 s by default) would otherwise end it early, whatever SHUTDOWN_TIMEOUT says.
+	s, err := gocron.NewScheduler(gocron.WithLocation(time.UTC), gocron.WithStopTimeout(24*time.Hour))
 	if err != nil {
 		return nil, fmt.Errorf("new scheduler: %w", err)
 	}

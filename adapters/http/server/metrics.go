@@ -2,6 +2,7 @@ package server
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -33,6 +34,9 @@ func (m *httpMetrics) observe(method, route string, status int, elapsed time.Dur
 	if len(method) > 16 {
 		method = "OTHER"
 	}
+	// Fiber's Method() aliases fasthttp's reused request buffer: a label kept by the
+	// registry must own its bytes, or it changes with later requests ("POST" became "GETT").
+	method = strings.Clone(method)
 	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 	m.duration.WithLabelValues(method, route).Observe(elapsed.Seconds())
 }

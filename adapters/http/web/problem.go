@@ -29,14 +29,31 @@ func TypeURI(code string) string {
 	return "/docs/problems#" + strings.ReplaceAll(code, "_", "-")
 }
 
-// MarshalJSON writes the standard members followed by the extensions.
+// standardMembers are the JSON names of Problem's own members: an extension of the same
+// name is dropped, so a client never sees a member twice.
+var standardMembers = map[string]bool{
+	"type": true, "title": true, "status": true, "detail": true, "code": true,
+	"instance": true, "requestId": true, "errors": true,
+}
+
+// MarshalJSON writes the standard members followed by the extensions (an extension named
+// like a standard member is left out).
 func (p Problem) MarshalJSON() ([]byte, error) {
 	type plain Problem
 	base, err := json.Marshal(plain(p))
 	if err != nil || len(p.Extensions) == 0 {
 		return base, err
 	}
-	ext, err := json.Marshal(p.Extensions)
+	extra := make(map[string]any, len(p.Extensions))
+	for k, v := range p.Extensions {
+		if !standardMembers[k] {
+			extra[k] = v
+		}
+	}
+	if len(extra) == 0 {
+		return base, nil
+	}
+	ext, err := json.Marshal(extra)
 	if err != nil {
 		return nil, err
 	}

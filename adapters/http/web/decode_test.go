@@ -1,0 +1,121 @@
+package web_test
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/keelhq/keel/adapters/http/web"
+)
+
+type decodeTarget struct {
+	Name    string `json:"name"`
+	Count   int    `json:"count"`
+	Address struct {
+		City string `json:"city"`
+	} `json:"address"`
+	Tags []string `json:"tags"`
+}
+
+func decode(t *testing.T, contentType, body string) (decodeTarget, error) {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, "/x", strings.NewReader(body))
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	var dst decodeTarget
+	var err error
+	inCtx(t, req, func(c *fiber.Ctx) { err = web.Decode(c, &dst) })
+	return dst, err
+}
+
+func TestDecodeAccepts(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, contentType, body string
+		want                    string
+	}{
+		{"plain", "application/json", `{"name":"a","count":2}`, "a"},
+		{"charset", "application/json; charset=utf-8", `{"name":"b"}`, "b"},
+		{"upper-case media type", "Application/JSON", `{"name":"c"}`, "c"},
+		{"+json suffix", "application/merge-patch+json", `{"name":"d"}`, "d"},
+		{"surrounding whitespace", "application/json", " \n\t{\"name\":\"e\"}\n ", "e"},
+		{"empty body without content type", "", "", ""},
+		{"whitespace body without content type", "", "  \n", ""},
+		{"empty body with any content type", "text/plain", "", ""},
+		{"null", "application/json", "null", ""},
+		{"unicode", "application/json", `{"name":"Zoë 👋"}`, "Zoë 👋"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := decode(t, tt.contentType, tt.body)
+			if err != nil || got.Name != tt.want {
+				t.Fatalf("Decode = %+v, %v; want name %q", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestDecodeRefuses(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, contentType, body string
+		status                  int
+		code                    string // web.Error code, or "field:<name>" for a field error
+	}{
+		{"unknown field", "application/json", `{"name":"a","role":"admin"}`, 400, "unknown_field"},
+		{"unknown nested field", "application/json", `{"address":{"city":"x","zip":"1"}}`, 400, "unknown_field"},
+		{"syntax error", "application/json", `{"name":}`, 400, "invalid_json"},
+		{"truncated", "application/json", `{"name":"a"`, 400, "invalid_json"},
+		{"trailing object", "application/json", `{"name":"a"}{}`, 400, "invalid_json"},
+		{"trailing garbage", "application/json", `{"name":"a"} x`, 400, "invalid_json"},
+		{"array", "application/json", `[]`, 400, "invalid_json"},
+		{"string", "application/json", `"a"`, 400, "invalid_json"},
+		{"wrong type", "application/json", `{"count":"two"}`, 400, "field:count"},
+		{"wrong nested type", "application/json", `{"address":{"city":5}}`, 400, "field:address.city"},
+		{"wrong element type", "application/json", `{"tags":[1]}`, 400, "field:tags"},
+		{"overflow", "application/json", `{"count":1e100}`, 400, "field:count"},
+		{"text/plain", "text/plain", `{"name":"a"}`, 415, "unsupported_media_type"},
+		{"missing content type", "", `{"name":"a"}`, 415, "unsupported_media_type"},
+		{"malformed content type", "application/json; charset", `{"name":"a"}`, 415, "unsupported_media_type"},
+		{"json-ish", "application/jsonp", `{"name":"a"}`, 415, "unsupported_media_type"},
+		{"form", "application/x-www-form-urlencoded", `name=a`, 415, "unsupported_media_type"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := decode(t, tt.contentType, tt.body)
+			if field, ok := strings.CutPrefix(tt.code, "field:"); ok {
+				codes := fieldCodes(t, err)
+				if len(codes) != 1 || codes[field] != "invalid_type" {
+					t.Fatalf("field errors %v, want %s: invalid_type", codes, field)
+				}
+				return
+			}
+			var werr *web.Error
+			if !errors.As(err, &werr) {
+				t.Fatalf("error %T %v, want *web.Error", err, err)
+			}
+			if werr.Status != tt.status || werr.Code != tt.code {
+				t.Fatalf("error %d %s, want %d %s", werr.Status, werr.Code, tt.status, tt.code)
+			}
+			if tt.code == "unknown_field" && werr.Data["Field"] == "" {
+				t.Fatalf("unknown field not named: %v", werr.Data)
+			}
+		})
+	}
+}
+
+func TestDecodeUnknownFieldNamed(t *testing.T) {
+	t.Parallel()
+	_, err := decode(t, "application/json", `{"name":"a","isAdmin":true}`)
+	var werr *web.Error
+	if !errors.As(err, &werr) || werr.Data["Field"] != "isAdmin" {
+		t.Fatalf("error %v, want unknown_field naming isAdmin", err)
+	}
+}

@@ -1,0 +1,127 @@
+package database_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/keelhq/keel/platform/database"
+	"github.com/keelhq/keel/platform/testkit/pgtest"
+)
+
+func TestParseOptions(t *testing.T) {
+	t.Parallel()
+	pc, err := database.ParseOptions(database.Options{URL: "postgres://u:p@h:5433/db?sslmode=disable"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pc.MaxConns != 10 || pc.MinConns != 0 || pc.ConnConfig.ConnectTimeout != 5*time.Second {
+		t.Errorf("defaults: max %d min %d connect %s", pc.MaxConns, pc.MinConns, pc.ConnConfig.ConnectTimeout)
+	}
+	if _, set := pc.ConnConfig.RuntimeParams["statement_timeout"]; set {
+		t.Error("statement_timeout set without being asked")
+	}
+	pc, err = database.ParseOptions(database.Options{
+		URL: "postgres://u@h/db", MaxConns: 3, MinConns: 1, StatementTimeout: 1500 * time.Millisecond,
+		ConnectTimeout: time.Second, ApplicationName: "keel-test",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pc.MaxConns != 3 || pc.MinConns != 1 || pc.ConnConfig.ConnectTimeout != time.Second {
+		t.Errorf("overrides: max %d min %d connect %s", pc.MaxConns, pc.MinConns, pc.ConnConfig.ConnectTimeout)
+	}
+	if rp := pc.ConnConfig.RuntimeParams; rp["statement_timeout"] != "1500" || rp["application_name"] != "keel-test" {
+		t.Errorf("runtime params %v", rp)
+	}
+}
+
+func TestParseOptionsHidesMalformedURL(t *testing.T) {
+	t.Parallel()
+	for _, raw := range []string{"postgres://u:s3cret@[bad", "postgres://u:s3cret@h:port/db", "host=h password=s3cret port=x", "mysql://u:s3cret@h/db"} {
+		_, err := database.ParseOptions(database.Options{URL: raw})
+		if err == nil {
+			t.Errorf("%q accepted", raw)
+			continue
+		}
+		if strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("%q: error reveals the password: %v", raw, err)
+		}
+	}
+}
+
+func TestOpenPingAndUnreachable(t *testing.T) {
+	t.Parallel()
+	db := pgtest.Open(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := db.Ping(ctx); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+	var n int
+	if err := db.Bun.NewRaw("SELECT 1").Scan(ctx, &n); err != nil || n != 1 {
+		t.Fatalf("bun over the pool: %d %v", n, err)
+	}
+
+	// A port nobody listens on: Open succeeds (lazy), Ping fails fast and is "unavailable".
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	down, err := database.Open(database.Options{URL: fmt.Sprintf("postgres://u@%s/db?sslmode=disable", addr), ConnectTimeout: time.Second})
+	if err != nil {
+		t.Fatalf("Open must not dial: %v", err)
+	}
+	defer down.Close()
+	start := time.Now()
+	err = down.Ping(ctx)
+	if err == nil {
+		t.Fatal("Ping of a closed port succeeded")
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("Ping took %s", took)
+	}
+	if !database.IsUnavailable(err) {
+		t.Errorf("IsUnavailable(%v) = false", err)
+	}
+	_, err = down.SQL.ExecContext(ctx, "SELECT 1")
+	if !database.IsUnavailable(err) {
+		t.Errorf("through database/sql: IsUnavailable(%v) = false", err)
+	}
+}
+
+func TestIsUnavailable(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"nil", nil, false},
+		{"plain", errors.New("boom"), false},
+		{"connect error", &pgconn.ConnectError{}, true},
+		{"wrapped connect error", fmt.Errorf("find user: %w", &pgconn.ConnectError{}), true},
+		{"connection exception", &pgconn.PgError{Code: "08006"}, true},
+		{"admin shutdown", &pgconn.PgError{Code: "57P01"}, true},
+		{"crash shutdown", &pgconn.PgError{Code: "57P02"}, true},
+		{"cannot connect now", &pgconn.PgError{Code: "57P03"}, true},
+		{"unique violation", &pgconn.PgError{Code: "23505"}, false},
+		{"statement timeout", &pgconn.PgError{Code: "57014"}, false},
+		{"syntax error", &pgconn.PgError{Code: "42601"}, false},
+		{"net op error", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}, true},
+	}
+	for _, tt := range tests {
+		if got := database.IsUnavailable(tt.err); got != tt.want {
+			t.Errorf("%s: IsUnavailable = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
