@@ -6,7 +6,9 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -158,14 +160,30 @@ func Load(process string) (*Config, error) {
 }
 
 // LoadFrom reads the configuration for process from the given variables and validates it.
+// Every problem is reported at once: values that cannot be parsed, and values out of range.
 func LoadFrom(process string, vars map[string]string) (*Config, error) {
 	cfg := &Config{Process: process}
-	if err := env.ParseWithOptions(cfg, env.Options{Environment: vars}); err != nil {
-		return nil, parseError(cfg, err)
+	unparsable, err := parseProblems(cfg, env.ParseWithOptions(cfg, env.Options{Environment: vars}))
+	if err != nil {
+		return nil, err
+	}
+	if len(unparsable) > 0 {
+		// Judge the other values as if the unparsable ones were unset, so that checks
+		// relating two settings do not report a phantom problem.
+		rest := maps.Clone(vars)
+		for key := range unparsable {
+			delete(rest, key)
+		}
+		cfg = &Config{Process: process}
+		if err := env.ParseWithOptions(cfg, env.Options{Environment: rest}); err != nil {
+			return nil, fmt.Errorf("invalid configuration: %w", err)
+		}
 	}
 	cfg.applyDefaults(vars)
-	if err := cfg.Validate(); err != nil {
-		return nil, err
+	problems := cfg.problems()
+	maps.Copy(problems, unparsable)
+	if len(problems) > 0 {
+		return nil, newError(problems)
 	}
 	return cfg, nil
 }
@@ -205,23 +223,26 @@ func environ() map[string]string {
 	return vars
 }
 
-// parseError names the variable behind each value the env library could not parse.
-func parseError(cfg *Config, err error) error {
-	keys := fieldKeys(cfg)
+// parseProblems names the variable behind each value the env library could not parse; any
+// other failure of the library is returned as an error.
+func parseProblems(cfg *Config, err error) (map[string]string, error) {
+	problems := map[string]string{}
+	if err == nil {
+		return problems, nil
+	}
 	var agg env.AggregateError
 	if !errors.As(err, &agg) {
-		return fmt.Errorf("invalid configuration: %w", err)
+		return nil, fmt.Errorf("invalid configuration: %w", err)
 	}
-	msgs := make([]string, 0, len(agg.Errors))
+	keys := fieldKeys(cfg)
 	for _, e := range agg.Errors {
 		var pe env.ParseError
-		if errors.As(e, &pe) {
-			msgs = append(msgs, fmt.Sprintf("%s: cannot parse as %s", keys[pe.Name], typeName(pe.Type.String())))
-			continue
+		if !errors.As(e, &pe) {
+			return nil, fmt.Errorf("invalid configuration: %w", e)
 		}
-		msgs = append(msgs, e.Error())
+		problems[keys[pe.Name]] = "cannot parse as " + typeName(pe.Type.String())
 	}
-	return &Error{Problems: msgs}
+	return problems, nil
 }
 
 func typeName(t string) string {
@@ -236,9 +257,17 @@ func typeName(t string) string {
 	return t
 }
 
-// Error lists every configuration problem found, one "VARIABLE: reason" per entry.
+// Error lists every configuration problem found, one "VARIABLE: reason" per entry, sorted.
 type Error struct {
 	Problems []string
+}
+
+func newError(problems map[string]string) *Error {
+	e := &Error{Problems: make([]string, 0, len(problems))}
+	for _, key := range slices.Sorted(maps.Keys(problems)) {
+		e.Problems = append(e.Problems, key+": "+problems[key])
+	}
+	return e
 }
 
 // Error implements error.

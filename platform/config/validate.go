@@ -7,7 +7,7 @@ import (
 	"net/mail"
 	"net/url"
 	"path"
-	"sort"
+
 	"strconv"
 	"time"
 
@@ -19,7 +19,15 @@ import (
 
 // Validate checks every setting and reports all problems at once, each naming its variable.
 func (c *Config) Validate() error {
-	err := validation.Errors{
+	if problems := c.problems(); len(problems) > 0 {
+		return newError(problems)
+	}
+	return nil
+}
+
+// problems maps each invalid variable to what is wrong with it.
+func (c *Config) problems() map[string]string {
+	errs := validation.Errors{
 		"APP_ENV":          validation.Validate(c.Env, validation.Required, validation.In(EnvDevelopment, EnvTest, EnvProduction)),
 		"HTTP_ADDR":        validation.Validate(c.HTTPAddr, validation.When(c.serves(), validation.By(listenAddr))),
 		"LOG_LEVEL":        validation.Validate(c.LogLevel, validation.In("debug", "info", "warn", "error")),
@@ -75,24 +83,14 @@ func (c *Config) Validate() error {
 
 		"CORS_ALLOWED_ORIGINS": validation.Validate(c.CORSAllowedOrigins, validation.Each(validation.By(originPattern))),
 		"WS_ALLOWED_ORIGINS":   validation.Validate(c.WSAllowedOrigins, validation.Each(validation.By(originPattern))),
-	}.Filter()
-	if err == nil {
-		return nil
 	}
-	var verrs validation.Errors
-	if !errors.As(err, &verrs) {
-		return err
+	problems := make(map[string]string)
+	for key, err := range errs {
+		if err != nil {
+			problems[key] = err.Error()
+		}
 	}
-	keys := make([]string, 0, len(verrs))
-	for k := range verrs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	problems := make([]string, 0, len(keys))
-	for _, k := range keys {
-		problems = append(problems, fmt.Sprintf("%s: %v", k, verrs[k]))
-	}
-	return &Error{Problems: problems}
+	return problems
 }
 
 // notDevSecret refuses a built-in development secret in production.
