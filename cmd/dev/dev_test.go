@@ -3,17 +3,17 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/keelhq/keel/platform/testkit/logtest"
 )
 
 func TestSignalIsForwardedAndCleanStopExitsZero(t *testing.T) {
@@ -112,7 +112,7 @@ func TestSecondSignalKillsAtOnce(t *testing.T) {
 type devRun struct {
 	cmd  *exec.Cmd
 	dir  string // FAKE_DIR
-	out  *syncBuffer
+	out  *logtest.Buffer
 	done chan struct{}
 }
 
@@ -129,7 +129,7 @@ func startDev(t *testing.T, env ...string) *devRun {
 			t.Fatal(err)
 		}
 	}
-	d := &devRun{dir: t.TempDir(), out: &syncBuffer{}, done: make(chan struct{})}
+	d := &devRun{dir: t.TempDir(), out: &logtest.Buffer{}, done: make(chan struct{})}
 	d.cmd = exec.Command(filepath.Join(bin, "dev"), "-bin", bin)
 	d.cmd.Env = append(os.Environ(), fakeEnv+"=1", "FAKE_DIR="+d.dir, "SHUTDOWN_TIMEOUT=")
 	if os.Getenv("GORACE") == "" {
@@ -228,22 +228,4 @@ func (d *devRun) assertOutput(t *testing.T, wants ...string) {
 			t.Errorf("output does not contain %q", want)
 		}
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent use.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,6 +22,7 @@ import (
 	"github.com/keelhq/keel/platform/health"
 	"github.com/keelhq/keel/platform/i18n"
 	"github.com/keelhq/keel/platform/logging"
+	"github.com/keelhq/keel/platform/testkit/logtest"
 )
 
 // testBodyLimit is HTTP_BODY_LIMIT in these tests: small, so oversize bodies are cheap.
@@ -35,23 +34,8 @@ const (
 	secretError = "pq: secret SQL detail SELECT password_hash FROM users"
 )
 
-// logBuffer collects log lines safely across goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
+// logBuffer is the captured log, with a JSON line filter.
+type logBuffer struct{ logtest.Buffer }
 
 // lines returns the decoded JSON log lines whose msg is msg.
 func (l *logBuffer) lines(t *testing.T, msg string) []map[string]any {

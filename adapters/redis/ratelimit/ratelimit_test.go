@@ -1,11 +1,9 @@
 package ratelimit
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,28 +12,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/keelhq/keel/platform/testkit/logtest"
 	"github.com/keelhq/keel/platform/testkit/redistest"
 )
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
-
-// logBuffer collects log lines, safe for concurrent use.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 func TestRedisBurstRefusalAndKeys(t *testing.T) {
 	t.Parallel()
@@ -124,7 +105,7 @@ func TestDegradesAndRecovers(t *testing.T) {
 	t.Cleanup(func() { _ = rdb.Close() })
 	evals := &evalCounter{}
 	rdb.AddHook(evals)
-	logs := &logBuffer{}
+	logs := &logtest.Buffer{}
 	l := New(rdb, "app:", slog.New(slog.NewTextHandler(logs, nil)))
 	l.breaker = 100 * time.Millisecond
 	lim := Limit{Rate: 1, Burst: 3, Period: time.Hour}

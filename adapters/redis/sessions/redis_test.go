@@ -1,10 +1,8 @@
 package sessions
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/keelhq/keel/domain/kernel"
+	"github.com/keelhq/keel/platform/testkit/logtest"
 	"github.com/keelhq/keel/platform/testkit/redistest"
 )
 
@@ -47,24 +46,6 @@ func running(t *testing.T, c *Cache) *Cache {
 		assert.NoError(t, c.Stop(ctx))
 	})
 	return c
-}
-
-// logBuffer collects log output, safe for concurrent use.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // TestInvalidationReachesOtherInstance: with a TTL of an hour, only the broadcast can make
@@ -120,7 +101,7 @@ func TestRedisOutageAndRecovery(t *testing.T) {
 	srv := redistest.StartServer(t)
 	const degraded = 300 * time.Millisecond
 	f := newFake()
-	logs := &logBuffer{}
+	logs := &logtest.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	var caches [2]*Cache
 	for i := range caches {
