@@ -67,8 +67,6 @@ func (s *Service) List(ctx context.Context, f Filter, page kernel.Page) ([]Entry
 	if err != nil {
 		return nil, false, err
 	}
-	if len(entries) > page.Limit {
-		return entries[:page.Limit], true, nil
-	}
-	return entries, false, nil
+	entries, more := kernel.Trim(entries, page)
+	return entries, more, nil
 }

@@ -129,6 +129,15 @@ func NewPage(limit int, after uuid.UUID) (Page, error) {
 	return Page{Limit: limit, After: after}, nil
 }
 
+// Trim cuts the up to Limit+1 items a repository returned for page down to the page, and
+// reports whether more follow: repositories fetch one extra row to know it without counting.
+func Trim[T any](items []T, page Page) ([]T, bool) {
+	if len(items) > page.Limit {
+		return items[:page.Limit], true
+	}
+	return items, false
+}
+
 // Timestamp truncates t to microseconds in UTC, the precision PostgreSQL keeps, so that a
 // value read back equals the value written.
 func Timestamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }

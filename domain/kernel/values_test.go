@@ -214,3 +214,16 @@ func sameError(err, want error) bool {
 	}
 	return errors.Is(err, want)
 }
+
+func TestTrim(t *testing.T) {
+	for _, tc := range []struct {
+		n, limit, want int
+		more           bool
+	}{{0, 3, 0, false}, {3, 3, 3, false}, {4, 3, 3, true}} {
+		items := make([]int, tc.n)
+		got, more := kernel.Trim(items, kernel.Page{Limit: tc.limit})
+		if len(got) != tc.want || more != tc.more {
+			t.Errorf("Trim(%d items, limit %d) = %d, %v; want %d, %v", tc.n, tc.limit, len(got), more, tc.want, tc.more)
+		}
+	}
+}

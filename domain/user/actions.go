@@ -167,10 +167,8 @@ func (s *Service) List(ctx context.Context, f Filter, page kernel.Page) ([]*User
 	if err != nil {
 		return nil, false, err
 	}
-	if len(users) > page.Limit {
-		return users[:page.Limit], true, nil
-	}
-	return users, false, nil
+	users, more := kernel.Trim(users, page)
+	return users, more, nil
 }
 
 // change loads the user for update, applies fn, and stores the result with its audit
