@@ -4,8 +4,6 @@
 package web
 
 import (
-	"context"
-
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/keelhq/keel/platform/i18n"
@@ -55,6 +53,3 @@ func UnknownMethod(c *fiber.Ctx) (string, bool) {
 	m, ok := c.Locals(UnknownMethodKey).(string)
 	return m, ok
 }
-
-// Ctx returns the request's context.Context, which carries its deadline and log attributes.
-func Ctx(c *fiber.Ctx) context.Context { return c.UserContext() }
