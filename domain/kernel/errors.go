@@ -55,16 +55,6 @@ func AsError(err error) (*Error, bool) {
 	return ke, ok
 }
 
-// Sentinels shared by every context.
-var (
-	// ErrNotFound is the generic "no such resource".
-	ErrNotFound = NewError(KindNotFound, "not_found")
-	// ErrUnauthenticated is the generic "sign in first".
-	ErrUnauthenticated = NewError(KindUnauthenticated, "unauthenticated")
-	// ErrForbidden is the generic "not allowed".
-	ErrForbidden = NewError(KindForbidden, "forbidden")
-	// ErrUnavailable means a required dependency (PostgreSQL) cannot be reached.
-	ErrUnavailable = NewError(KindUnavailable, "service_unavailable")
-	// ErrInvalidCursor means a pagination cursor was altered or belongs to another list.
-	ErrInvalidCursor = NewError(KindInvalid, "invalid_cursor")
-)
+// ErrInvalidCursor means a pagination cursor was altered or belongs to another list; it
+// is shared by every context's lists.
+var ErrInvalidCursor = NewError(KindInvalid, "invalid_cursor")

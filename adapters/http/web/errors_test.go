@@ -34,9 +34,9 @@ func TestErrorHandlerClassifies(t *testing.T) {
 		code       string
 		retryAfter string
 	}{
-		{"domain not found", fmt.Errorf("find user: %w", kernel.ErrNotFound), 404, "not_found", ""},
+		{"domain not found", fmt.Errorf("find user: %w", kernel.NewError(kernel.KindNotFound, "not_found")), 404, "not_found", ""},
 		{"domain invalid cursor", kernel.ErrInvalidCursor, 400, "invalid_cursor", ""},
-		{"domain unavailable", kernel.ErrUnavailable, 503, "service_unavailable", "5"},
+		{"domain unavailable", kernel.NewError(kernel.KindUnavailable, "service_unavailable"), 503, "service_unavailable", "5"},
 		{"domain unknown kind", kernel.NewError(kernel.Kind(99), "weird"), 500, "weird", ""},
 		{"web error", &web.Error{Status: 429, Code: "too_many_requests", RetryAfter: 1500e6}, 429, "too_many_requests", "2"},
 		{"fiber error", fiber.ErrMethodNotAllowed, 405, "method_not_allowed", ""},
