@@ -1,6 +1,7 @@
 package boot
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	httpuser "github.com/keelhq/keel/adapters/http/user"
 	"github.com/keelhq/keel/adapters/http/web"
 	"github.com/keelhq/keel/adapters/redis/ratelimit"
+	"github.com/keelhq/keel/adapters/redis/sessions"
 	"github.com/keelhq/keel/application/identity"
 	"github.com/keelhq/keel/domain/audit"
 	"github.com/keelhq/keel/domain/auth"
@@ -28,6 +30,13 @@ var API = fx.Module("api",
 	fx.Provide(
 		fx.Annotate(newAPIRoutes, fx.ResultTags(`group:"routes"`), fx.As(new(Routes))),
 	),
+	// The api hears other instances' session changes for the life of the process.
+	fx.Invoke(func(lc fx.Lifecycle, c *sessions.Cache) {
+		lc.Append(fx.Hook{
+			OnStart: func(context.Context) error { c.Start(); return nil },
+			OnStop:  c.Stop,
+		})
+	}),
 )
 
 // apiRoutes mounts the /v1 surface in a fixed order.

@@ -1,7 +1,6 @@
 package boot
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"runtime"
@@ -49,15 +48,11 @@ func newQueue(db *database.DB, log *slog.Logger) (*jobs.Queue, error) {
 }
 
 // newSessionCache serves session states from memory, re-reading PostgreSQL when an entry
-// is older than AUTH_SESSION_CACHE_TTL or another instance announced a change.
-func newSessionCache(lc fx.Lifecycle, cfg *config.Config, db *database.DB, rdb *redis.Client, log *slog.Logger) *sessions.Cache {
+// is older than AUTH_SESSION_CACHE_TTL or another instance announced a change. Every
+// process may publish changes; only the api, which authenticates requests, subscribes.
+func newSessionCache(cfg *config.Config, db *database.DB, rdb *redis.Client, log *slog.Logger) *sessions.Cache {
 	inner := pgauth.NewSessionStatus(db.Bun, cfg.Auth.SessionIdleTTL)
-	c := sessions.New(inner, rdb, cfg.Redis.KeyPrefix+"sessions", sessions.Options{TTL: cfg.Auth.SessionCacheTTL}, log)
-	lc.Append(fx.Hook{
-		OnStart: func(context.Context) error { c.Start(); return nil },
-		OnStop:  c.Stop,
-	})
-	return c
+	return sessions.New(inner, rdb, cfg.Redis.KeyPrefix+"sessions", sessions.Options{TTL: cfg.Auth.SessionCacheTTL}, log)
 }
 
 type identityDeps struct {
