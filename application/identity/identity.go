@@ -1,6 +1,8 @@
 // Package identity joins the user and auth contexts: registration and the first admin in
-// one transaction, and the anti-corruption layers through which each context sees the
-// other (auth.Accounts over users, user.Access over sessions and credentials).
+// one transaction, e-mail verification, and the anti-corruption layers through which each
+// context sees the other (auth.Accounts over the users' repository, user.Access over the
+// auth context's actions). Auth depends on the user context's storage only, so the two are
+// built one after the other, never patched after construction.
 package identity
 
 import (
@@ -17,10 +19,9 @@ import (
 	"github.com/keelhq/keel/ports"
 )
 
-// Accounts implements auth.Accounts over the user context.
+// Accounts implements auth.Accounts over the user context's repository.
 type Accounts struct {
-	Users *user.Service
-	Repo  user.Repository
+	Repo user.Repository
 }
 
 // ByEmail returns the account with the address.
@@ -33,11 +34,6 @@ func (a *Accounts) ByEmail(ctx context.Context, email kernel.Email) (auth.Accoun
 func (a *Accounts) ByID(ctx context.Context, id uuid.UUID) (auth.Account, error) {
 	u, err := a.Repo.Get(ctx, id)
 	return toAccount(u, err)
-}
-
-// MarkEmailVerified confirms the account's address.
-func (a *Accounts) MarkEmailVerified(ctx context.Context, id uuid.UUID) error {
-	return a.Users.VerifyEmail(ctx, id)
 }
 
 func toAccount(u *user.User, err error) (auth.Account, error) {
@@ -71,6 +67,26 @@ func (a *Access) EraseCredentials(ctx context.Context, userID uuid.UUID) error {
 // SessionsChanged makes every api instance re-read the user's sessions.
 func (a *Access) SessionsChanged(ctx context.Context, userID uuid.UUID) error {
 	return a.Auth.InvalidateSessions(ctx, userID)
+}
+
+// Verification confirms e-mail addresses: auth spends the token, the user context records
+// the confirmation, in one transaction.
+type Verification struct {
+	Auth  *auth.Service
+	Users *user.Service
+	Tx    ports.Tx
+}
+
+// VerifyEmail spends a verification token and marks its account's address confirmed. The
+// token proves who acts: its owner is the audit record's actor.
+func (v *Verification) VerifyEmail(ctx context.Context, token string) error {
+	return v.Tx.Do(ctx, func(ctx context.Context) error {
+		id, err := v.Auth.SpendEmailVerification(ctx, token)
+		if err != nil {
+			return err
+		}
+		return v.Users.VerifyEmail(ports.WithActor(ctx, ports.Actor{UserID: id}), id)
+	})
 }
 
 // Registration creates accounts.

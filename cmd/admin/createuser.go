@@ -55,7 +55,7 @@ func createUser(args []string, stdin io.Reader) int {
 		}
 		fmt.Printf("created %s %s (%s)\n", u.Role(), u.ID(), u.Email())
 		return nil
-	}, boot.Platform, boot.Mail, boot.Identity)
+	}, boot.Platform, boot.Mail, boot.Core, boot.Contexts)
 	if invalid {
 		return 2
 	}

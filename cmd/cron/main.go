@@ -25,7 +25,7 @@ type deps struct {
 }
 
 func main() {
-	modules := []fx.Option{boot.Platform, boot.Mail, boot.Identity, boot.Schedule}
+	modules := []fx.Option{boot.Platform, boot.Mail, boot.Core, boot.Contexts, boot.Schedule}
 	args := os.Args[1:]
 	switch {
 	case len(args) == 0:

@@ -52,19 +52,6 @@ type Account struct {
 	EmailVerified bool
 }
 
-// Session is one sign-in: the family of every refresh token rotated from it.
-type Session struct {
-	ID           uuid.UUID
-	UserID       uuid.UUID
-	UserAgent    string
-	IP           string
-	CreatedAt    time.Time
-	LastUsedAt   time.Time
-	ExpiresAt    time.Time
-	RevokedAt    time.Time
-	RevokeReason string
-}
-
 // Lifetimes bound a session: idle between refreshes, and absolute since sign-in.
 type Lifetimes struct {
 	Idle     time.Duration
@@ -72,20 +59,6 @@ type Lifetimes struct {
 	Access   time.Duration
 	Reset    time.Duration
 	Verify   time.Duration
-}
-
-// newSession opens a session for the account on the client.
-func newSession(userID uuid.UUID, c Client, now time.Time, lt Lifetimes) *Session {
-	now = kernel.Timestamp(now)
-	return &Session{
-		ID: kernel.NewID(), UserID: userID, UserAgent: truncate(c.UserAgent, 512), IP: truncate(c.IP, 64),
-		CreatedAt: now, LastUsedAt: now, ExpiresAt: now.Add(lt.Absolute),
-	}
-}
-
-// Active reports whether the session may still be used at now.
-func (s *Session) Active(now time.Time, idle time.Duration) bool {
-	return s.RevokedAt.IsZero() && now.Before(s.ExpiresAt) && now.Before(s.LastUsedAt.Add(idle))
 }
 
 func truncate(s string, n int) string {

@@ -1,8 +1,12 @@
 package auth
 
-import "github.com/keelhq/keel/domain/kernel"
+import (
+	"errors"
 
-// The auth context's errors.
+	"github.com/keelhq/keel/domain/kernel"
+)
+
+// The auth context's errors, each with its own public code.
 var (
 	ErrInvalidCredentials     = kernel.NewError(kernel.KindUnauthenticated, "invalid_credentials")
 	ErrAccountDisabled        = kernel.NewError(kernel.KindForbidden, "account_disabled")
@@ -12,8 +16,12 @@ var (
 	ErrInvalidOrExpiredToken  = kernel.NewError(kernel.KindInvalid, "invalid_or_expired_token")
 	ErrInvalidCurrentPassword = kernel.NewError(kernel.KindInvalid, "invalid_current_password")
 	ErrSessionNotFound        = kernel.NewError(kernel.KindNotFound, "not_found")
+)
+
+// Errors of auth's ports, which its actions handle and never let reach a caller.
+var (
 	// ErrAccountNotFound is returned by Accounts when no account has the e-mail or id.
-	ErrAccountNotFound = kernel.NewError(kernel.KindNotFound, "not_found")
+	ErrAccountNotFound = errors.New("auth: account not found")
 	// ErrNoCredentials is returned by the Store for an account without a password.
-	ErrNoCredentials = kernel.NewError(kernel.KindNotFound, "not_found")
+	ErrNoCredentials = errors.New("auth: account has no password")
 )

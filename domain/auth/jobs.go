@@ -15,7 +15,7 @@ import (
 // SendPasswordReset is the job that mints a reset token and e-mails its link. The token is
 // made when the job runs, so it is never stored anywhere but as a hash.
 type SendPasswordReset struct {
-	UserID uuid.UUID `json:"userId"`
+	UserID uuid.UUID
 }
 
 // Kind names the job.
@@ -23,7 +23,7 @@ func (SendPasswordReset) Kind() string { return "auth.send_password_reset" }
 
 // SendEmailVerification is the job that mints a verification token and e-mails its link.
 type SendEmailVerification struct {
-	UserID uuid.UUID `json:"userId"`
+	UserID uuid.UUID
 }
 
 // Kind names the job.

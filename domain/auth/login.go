@@ -94,7 +94,7 @@ func (s *Service) StartSession(ctx context.Context, acc Account, c Client) (Toke
 		if refresh, err = s.rotate(ctx, sess); err != nil {
 			return err
 		}
-		return s.audit(ctx, ActionLogin, "session", sess.ID, acc.ID)
+		return s.audit(ctx, ActionLogin, "session", sess.ID(), acc.ID)
 	})
 	if err != nil {
 		return TokenPair{}, fmt.Errorf("start session: %w", err)
@@ -105,7 +105,7 @@ func (s *Service) StartSession(ctx context.Context, acc Account, c Client) (Toke
 // rotate stores a fresh refresh token for sess and returns it.
 func (s *Service) rotate(ctx context.Context, sess *Session) (string, error) {
 	token, hash := newSecret()
-	rt := RefreshToken{ID: kernel.NewID(), SessionID: sess.ID, Hash: hash, CreatedAt: kernel.Timestamp(s.Clock.Now())}
+	rt := RefreshToken{ID: kernel.NewID(), SessionID: sess.ID(), Hash: hash, CreatedAt: kernel.Timestamp(s.Clock.Now())}
 	if err := s.Store.CreateRefreshToken(ctx, rt); err != nil {
 		return "", err
 	}
@@ -115,12 +115,12 @@ func (s *Service) rotate(ctx context.Context, sess *Session) (string, error) {
 func (s *Service) pair(sess *Session, role kernel.Role, refresh string) (TokenPair, error) {
 	now := s.Clock.Now()
 	access, err := s.Tokens.Issue(Claims{
-		UserID: sess.UserID, SessionID: sess.ID, Role: role, IssuedAt: now, ExpiresAt: now.Add(s.Lifetimes.Access),
+		UserID: sess.UserID(), SessionID: sess.ID(), Role: role, IssuedAt: now, ExpiresAt: now.Add(s.Lifetimes.Access),
 	})
 	if err != nil {
 		return TokenPair{}, fmt.Errorf("issue access token: %w", err)
 	}
-	return TokenPair{AccessToken: access, RefreshToken: refresh, ExpiresIn: s.Lifetimes.Access, SessionID: sess.ID}, nil
+	return TokenPair{AccessToken: access, RefreshToken: refresh, ExpiresIn: s.Lifetimes.Access, SessionID: sess.ID()}, nil
 }
 
 // Refresh spends a refresh token and returns a new pair. A token that was already spent
@@ -151,7 +151,7 @@ func (s *Service) Refresh(ctx context.Context, token string, c Client) (TokenPai
 		if !sess.Active(now, s.Lifetimes.Idle) {
 			return ErrInvalidRefreshToken
 		}
-		acc, err := s.Accounts.ByID(ctx, sess.UserID)
+		acc, err := s.Accounts.ByID(ctx, sess.UserID())
 		if errors.Is(err, ErrAccountNotFound) || (err == nil && !acc.Active) {
 			return ErrInvalidRefreshToken
 		}
@@ -171,14 +171,14 @@ func (s *Service) refreshSession(ctx context.Context, sess *Session, rt RefreshT
 	if err := s.Store.SpendRefreshToken(ctx, rt.ID, now); err != nil {
 		return TokenPair{}, err
 	}
-	if err := s.Store.TouchSession(ctx, sess.ID, now); err != nil {
+	if err := s.Store.TouchSession(ctx, sess.ID(), now); err != nil {
 		return TokenPair{}, err
 	}
 	refresh, err := s.rotate(ctx, sess)
 	if err != nil {
 		return TokenPair{}, err
 	}
-	if err := s.audit(ctx, ActionRefresh, "session", sess.ID, acc.ID); err != nil {
+	if err := s.audit(ctx, ActionRefresh, "session", sess.ID(), acc.ID); err != nil {
 		return TokenPair{}, err
 	}
 	return s.pair(sess, acc.Role, refresh)
@@ -187,18 +187,21 @@ func (s *Service) refreshSession(ctx context.Context, sess *Session, rt RefreshT
 // revokeReused ends a session whose spent refresh token came back; the revocation
 // commits although the request fails.
 func (s *Service) revokeReused(ctx context.Context, sess *Session, now time.Time) error {
-	revoked, err := s.Store.RevokeSession(ctx, sess.ID, "refresh_token_reused", now)
+	revoked, err := s.Store.RevokeSession(ctx, sess.ID(), "refresh_token_reused", now)
 	if err != nil {
 		return err
 	}
 	if revoked {
-		s.invalidateAfterCommit(ctx, []uuid.UUID{sess.ID})
+		if err := s.revoked(ctx, sess, "refresh_token_reused"); err != nil {
+			return err
+		}
 	}
-	return s.audit(ctx, ActionRefreshReused, "session", sess.ID, sess.UserID)
+	return s.audit(ctx, ActionRefreshReused, "session", sess.ID(), sess.UserID())
 }
 
-// Authenticate checks an access token and that its session is still active, and returns
-// its claims with the account's current role.
+// Authenticate checks an access token and that its session is still active and belongs
+// to the token's subject (a token naming one account's session and another account is
+// refused, whoever signed it), and returns its claims with the account's current role.
 func (s *Service) Authenticate(ctx context.Context, token string) (Claims, error) {
 	claims, err := s.Tokens.Verify(token)
 	if err != nil {
@@ -208,7 +211,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Claims, error
 	if err != nil {
 		return Claims{}, fmt.Errorf("session state: %w", err)
 	}
-	if !st.Active {
+	if !st.Active || st.UserID != claims.UserID {
 		return Claims{}, ErrInvalidToken
 	}
 	claims.Role, claims.Locale = st.Role, st.Locale

@@ -17,7 +17,6 @@ const (
 	ActionPasswordSet     = "auth.password_set"
 	ActionPasswordChanged = "auth.password_changed"
 	ActionPasswordReset   = "auth.password_reset"
-	ActionEmailVerified   = "auth.email_verified"
 )
 
 // SetPassword stores a first password for a new account, joining the caller's
@@ -40,9 +39,12 @@ func (s *Service) setPassword(ctx context.Context, userID uuid.UUID, password st
 // ChangePassword replaces the actor's password after checking the current one, and
 // revokes every other session of the account.
 func (s *Service) ChangePassword(ctx context.Context, actor ports.Actor, current, next string) error {
-	errs := validation.Errors{"newPassword": CheckPassword(next)}
+	if err := signedIn(actor); err != nil {
+		return err
+	}
+	errs := validation.Errors{"new_password": CheckPassword(next)}
 	if current == "" {
-		errs["currentPassword"] = validation.ErrRequired
+		errs["current_password"] = validation.ErrRequired
 	}
 	if err := errs.Filter(); err != nil {
 		return err
@@ -62,7 +64,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor ports.Actor, current
 		if err := s.setPassword(ctx, actor.UserID, next); err != nil {
 			return err
 		}
-		if _, err := s.revokeAll(ctx, actor.UserID, actor.SessionID, "password_changed"); err != nil {
+		if err := s.revokeAll(ctx, actor.UserID, actor.SessionID, "password_changed"); err != nil {
 			return err
 		}
 		return s.audit(ctx, ActionPasswordChanged, "user", actor.UserID, uuid.Nil)
@@ -89,7 +91,7 @@ func (s *Service) ForgotPassword(ctx context.Context, email string) error {
 // ResetPassword spends a reset token, sets the new password and revokes every session.
 func (s *Service) ResetPassword(ctx context.Context, token, next string) error {
 	if err := CheckPassword(next); err != nil {
-		return validation.Errors{"newPassword": err}
+		return validation.Errors{"new_password": err}
 	}
 	if token == "" {
 		return ErrInvalidOrExpiredToken
@@ -110,15 +112,20 @@ func (s *Service) ResetPassword(ctx context.Context, token, next string) error {
 		if err := s.setPassword(ctx, userID, next); err != nil {
 			return err
 		}
-		if _, err := s.revokeAll(ctx, userID, uuid.Nil, "password_reset"); err != nil {
+		if err := s.revokeAll(ctx, userID, uuid.Nil, "password_reset"); err != nil {
 			return err
 		}
 		return s.audit(ctx, ActionPasswordReset, "user", userID, userID)
 	})
 }
 
-// RequestEmailVerification enqueues a verification e-mail for an unverified account.
-func (s *Service) RequestEmailVerification(ctx context.Context, userID uuid.UUID) error {
+// RequestEmailVerification enqueues a verification e-mail for the actor's account, unless
+// it is verified already.
+func (s *Service) RequestEmailVerification(ctx context.Context, actor ports.Actor) error {
+	if err := signedIn(actor); err != nil {
+		return err
+	}
+	userID := actor.UserID
 	acc, err := s.Accounts.ByID(ctx, userID)
 	if err != nil {
 		return err
@@ -129,17 +136,11 @@ func (s *Service) RequestEmailVerification(ctx context.Context, userID uuid.UUID
 	return s.Jobs.Enqueue(ctx, SendEmailVerification{UserID: userID})
 }
 
-// VerifyEmail spends a verification token and marks the account's address confirmed.
-func (s *Service) VerifyEmail(ctx context.Context, token string) error {
+// SpendEmailVerification spends a verification token, joining the caller's transaction,
+// and returns the account whose address it confirms (the user context records that).
+func (s *Service) SpendEmailVerification(ctx context.Context, token string) (uuid.UUID, error) {
 	if token == "" {
-		return ErrInvalidOrExpiredToken
+		return uuid.Nil, ErrInvalidOrExpiredToken
 	}
-	return s.Tx.Do(ctx, func(ctx context.Context) error {
-		userID, err := s.Store.ConsumeOneTimeToken(ctx, HashToken(token), PurposeEmailVerify, s.Clock.Now())
-		if err != nil {
-			return err
-		}
-		// The token proves who acts: its owner is the audit record's actor, as for a reset.
-		return s.Accounts.MarkEmailVerified(ports.WithActor(ctx, ports.Actor{UserID: userID}), userID)
-	})
+	return s.Store.ConsumeOneTimeToken(ctx, HashToken(token), PurposeEmailVerify, s.Clock.Now())
 }

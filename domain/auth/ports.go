@@ -9,11 +9,11 @@ import (
 	"github.com/keelhq/keel/domain/kernel"
 )
 
-// Accounts is how auth reads and marks user accounts (implemented over the user context).
+// Accounts is how auth reads user accounts (implemented over the user context); both
+// return ErrAccountNotFound when there is none.
 type Accounts interface {
 	ByEmail(ctx context.Context, email kernel.Email) (Account, error)
 	ByID(ctx context.Context, id uuid.UUID) (Account, error)
-	MarkEmailVerified(ctx context.Context, id uuid.UUID) error
 }
 
 // PasswordHasher hashes and checks passwords (Argon2id in PHC string format).
@@ -44,8 +44,9 @@ type Store interface {
 	ActiveSessions(ctx context.Context, userID uuid.UUID, now time.Time) ([]*Session, error)
 	TouchSession(ctx context.Context, id uuid.UUID, now time.Time) error
 	// RevokeSessions revokes the user's active sessions except `except` (may be zero) and
-	// returns the ids it revoked; RevokeSession revokes one and reports if it was active.
-	RevokeSessions(ctx context.Context, userID, except uuid.UUID, reason string, now time.Time) ([]uuid.UUID, error)
+	// returns those it revoked, revoked; RevokeSession revokes one and reports if it was
+	// active.
+	RevokeSessions(ctx context.Context, userID, except uuid.UUID, reason string, now time.Time) ([]*Session, error)
 	RevokeSession(ctx context.Context, id uuid.UUID, reason string, now time.Time) (bool, error)
 	// DeleteSessions removes every session of the user and returns their ids.
 	DeleteSessions(ctx context.Context, userID uuid.UUID) ([]uuid.UUID, error)
@@ -68,6 +69,8 @@ type Store interface {
 // SessionState is what every authenticated request needs to know of its session now.
 type SessionState struct {
 	Active bool
+	// UserID is the account the session belongs to.
+	UserID uuid.UUID
 	// Role is the account's current role (it may have changed since the token was issued).
 	Role kernel.Role
 	// Locale is the account's current language.

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"github.com/google/uuid"
@@ -9,25 +10,47 @@ import (
 	"github.com/keelhq/keel/ports"
 )
 
-// Service holds the auth context's actions.
-type Service struct {
-	Accounts  Accounts
-	Store     Store
-	Hasher    PasswordHasher
-	Tokens    AccessTokens
-	Status    SessionStatus
-	Events    SessionEvents
+// Deps are the auth context's ports and settings.
+type Deps struct {
+	Accounts Accounts
+	Store    Store
+	Hasher   PasswordHasher
+	Tokens   AccessTokens
+	Status   SessionStatus
+	// Broadcast tells every api instance to forget what it cached about sessions.
+	Broadcast SessionEvents
 	Mail      Mail
 	Tx        ports.Tx
 	Audit     ports.AuditTrail
+	Events    ports.Events
 	Jobs      ports.JobQueue
 	Clock     ports.Clock
 	Lifetimes Lifetimes
 	// LinkBase is the web client's origin that e-mailed links point to.
 	LinkBase string
+}
+
+// Service holds the auth context's actions.
+type Service struct {
+	Deps
 
 	dummyMu   sync.Mutex
 	dummyHash string
+}
+
+// NewService returns the auth context's actions, refusing a missing port or lifetime.
+func NewService(s Deps) (*Service, error) {
+	ports := []any{s.Accounts, s.Store, s.Hasher, s.Tokens, s.Status, s.Broadcast, s.Mail, s.Tx, s.Audit, s.Events, s.Jobs, s.Clock}
+	for _, p := range ports {
+		if p == nil {
+			return nil, errors.New("auth: every port is required")
+		}
+	}
+	lt := s.Lifetimes
+	if lt.Idle <= 0 || lt.Absolute <= 0 || lt.Access <= 0 || lt.Reset <= 0 || lt.Verify <= 0 {
+		return nil, errors.New("auth: every lifetime must be positive")
+	}
+	return &Service{Deps: s}, nil
 }
 
 // audit writes one audit record about entity; the actor defaults to the context's.
@@ -41,7 +64,7 @@ func (s *Service) invalidateAfterCommit(ctx context.Context, ids []uuid.UUID) {
 	if len(ids) == 0 {
 		return
 	}
-	s.Tx.AfterCommit(ctx, func() { s.Events.Invalidate(context.WithoutCancel(ctx), ids...) })
+	s.Tx.AfterCommit(ctx, func() { s.Broadcast.Invalidate(context.WithoutCancel(ctx), ids...) })
 }
 
 // dummy returns a hash of a random password, verified against when an account does not
@@ -65,4 +88,19 @@ func (s *Service) dummy(ctx context.Context) (string, error) {
 func (s *Service) Prepare(ctx context.Context) error {
 	_, err := s.dummy(ctx)
 	return err
+}
+
+// signedIn is the policy of the actions an account takes on itself.
+func signedIn(actor ports.Actor) error {
+	if actor.UserID == uuid.Nil || actor.SessionID == uuid.Nil {
+		return ErrInvalidToken
+	}
+	return nil
+}
+
+// revoked ends sess for reason, and publishes it.
+func (s *Service) revoked(ctx context.Context, sess *Session, reason string) error {
+	sess.Revoke(reason, s.Clock.Now())
+	s.invalidateAfterCommit(ctx, []uuid.UUID{sess.ID()})
+	return s.Events.Publish(ctx, Event{Name: EventSessionRevoked, Session: sess.Record()})
 }

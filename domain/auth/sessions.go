@@ -12,32 +12,45 @@ import (
 
 // Logout revokes the actor's current session.
 func (s *Service) Logout(ctx context.Context, actor ports.Actor) error {
+	if err := signedIn(actor); err != nil {
+		return err
+	}
 	return s.revokeOne(ctx, actor.UserID, actor.SessionID, ActionLogout, "logout")
 }
 
 // LogoutAll revokes every session of the actor's account.
 func (s *Service) LogoutAll(ctx context.Context, actor ports.Actor) error {
+	if err := signedIn(actor); err != nil {
+		return err
+	}
 	return s.Tx.Do(ctx, func(ctx context.Context) error {
-		if _, err := s.revokeAll(ctx, actor.UserID, uuid.Nil, "logout_all"); err != nil {
+		if err := s.revokeAll(ctx, actor.UserID, uuid.Nil, "logout_all"); err != nil {
 			return err
 		}
 		return s.audit(ctx, ActionLogoutAll, "user", actor.UserID, uuid.Nil)
 	})
 }
 
-// Sessions lists the user's active sessions, newest first.
-func (s *Service) Sessions(ctx context.Context, userID uuid.UUID) ([]*Session, error) {
+// Sessions lists the actor's active sessions, newest first.
+func (s *Service) Sessions(ctx context.Context, actor ports.Actor) ([]*Session, error) {
+	if err := signedIn(actor); err != nil {
+		return nil, err
+	}
 	now := s.Clock.Now()
-	all, err := s.Store.ActiveSessions(ctx, userID, now)
+	all, err := s.Store.ActiveSessions(ctx, actor.UserID, now)
 	if err != nil {
 		return nil, err
 	}
 	return slices.DeleteFunc(all, func(sess *Session) bool { return !sess.Active(now, s.Lifetimes.Idle) }), nil
 }
 
-// RevokeSession revokes one of the user's sessions; another user's session is not found.
-func (s *Service) RevokeSession(ctx context.Context, userID, sessionID uuid.UUID) error {
-	return s.revokeOne(ctx, userID, sessionID, ActionSessionRevoked, "revoked")
+// RevokeSession revokes one of the actor's sessions; another account's session is not
+// found.
+func (s *Service) RevokeSession(ctx context.Context, actor ports.Actor, sessionID uuid.UUID) error {
+	if err := signedIn(actor); err != nil {
+		return err
+	}
+	return s.revokeOne(ctx, actor.UserID, sessionID, ActionSessionRevoked, "revoked")
 }
 
 func (s *Service) revokeOne(ctx context.Context, userID, sessionID uuid.UUID, action, reason string) error {
@@ -46,32 +59,38 @@ func (s *Service) revokeOne(ctx context.Context, userID, sessionID uuid.UUID, ac
 		if err != nil {
 			return err
 		}
-		if sess.UserID != userID || !sess.Active(s.Clock.Now(), s.Lifetimes.Idle) {
+		if sess.UserID() != userID || !sess.Active(s.Clock.Now(), s.Lifetimes.Idle) {
 			return ErrSessionNotFound
 		}
 		if _, err := s.Store.RevokeSession(ctx, sessionID, reason, s.Clock.Now()); err != nil {
 			return err
 		}
-		s.invalidateAfterCommit(ctx, []uuid.UUID{sessionID})
+		if err := s.revoked(ctx, sess, reason); err != nil {
+			return err
+		}
 		return s.audit(ctx, action, "session", sessionID, uuid.Nil)
 	})
 }
 
-// revokeAll revokes the user's sessions but `except` and broadcasts it after commit.
-func (s *Service) revokeAll(ctx context.Context, userID, except uuid.UUID, reason string) ([]uuid.UUID, error) {
-	ids, err := s.Store.RevokeSessions(ctx, userID, except, reason, s.Clock.Now())
+// revokeAll revokes the user's sessions but `except`, publishes each and broadcasts it
+// after commit.
+func (s *Service) revokeAll(ctx context.Context, userID, except uuid.UUID, reason string) error {
+	revoked, err := s.Store.RevokeSessions(ctx, userID, except, reason, s.Clock.Now())
 	if err != nil {
-		return nil, fmt.Errorf("revoke sessions of %s: %w", userID, err)
+		return fmt.Errorf("revoke sessions of %s: %w", userID, err)
 	}
-	s.invalidateAfterCommit(ctx, ids)
-	return ids, nil
+	for _, sess := range revoked {
+		if err := s.revoked(ctx, sess, reason); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // RevokeSessions ends every session of the user (the account was disabled). It joins the
 // caller's transaction, which writes its own audit record.
 func (s *Service) RevokeSessions(ctx context.Context, userID uuid.UUID, reason string) error {
-	_, err := s.revokeAll(ctx, userID, uuid.Nil, reason)
-	return err
+	return s.revokeAll(ctx, userID, uuid.Nil, reason)
 }
 
 // InvalidateSessions tells every api instance that the user's sessions changed (for
@@ -83,14 +102,14 @@ func (s *Service) InvalidateSessions(ctx context.Context, userID uuid.UUID) erro
 	}
 	ids := make([]uuid.UUID, len(sessions))
 	for i, sess := range sessions {
-		ids[i] = sess.ID
+		ids[i] = sess.ID()
 	}
 	s.invalidateAfterCommit(ctx, ids)
 	return nil
 }
 
 // EraseCredentials removes the user's password and every session (the account was
-// deleted). It joins the caller's transaction.
+// deleted; its user.deleted event tells subscribers). It joins the caller's transaction.
 func (s *Service) EraseCredentials(ctx context.Context, userID uuid.UUID) error {
 	if err := s.Store.DeleteCredentials(ctx, userID); err != nil {
 		return err

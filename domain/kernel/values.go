@@ -93,8 +93,8 @@ func ParseRole(s string) (Role, error) {
 
 // Change is one field's old and new value in an audit record.
 type Change struct {
-	From any `json:"from"`
-	To   any `json:"to"`
+	From any
+	To   any
 }
 
 // Changes maps field names to their changes. Secret fields never appear in it.
@@ -141,3 +141,7 @@ func Trim[T any](items []T, page Page) ([]T, bool) {
 // Timestamp truncates t to microseconds in UTC, the precision PostgreSQL keeps, so that a
 // value read back equals the value written.
 func Timestamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// UserTopic is the event topic of one account's own stream, which every context that
+// tells a user about a change publishes on.
+func UserTopic(id uuid.UUID) string { return "user:" + id.String() }

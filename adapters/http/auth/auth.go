@@ -1,5 +1,6 @@
-// Package auth serves the auth context over HTTP: /v1/auth (sign-up, sign-in, token
-// refresh with the refresh cookie for browsers, sessions, passwords, e-mail verification).
+// Package auth serves the auth context over HTTP: the `TokenPair` and `Session`
+// resources, and /v1/auth (sign-up, sign-in, token refresh with the refresh cookie for
+// browsers, sessions, passwords, e-mail verification).
 package auth
 
 import (
@@ -9,11 +10,13 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/keelhq/keel/adapters/http/route"
 	httpuser "github.com/keelhq/keel/adapters/http/user"
 	"github.com/keelhq/keel/adapters/http/web"
 	"github.com/keelhq/keel/application/identity"
 	"github.com/keelhq/keel/domain/auth"
 	"github.com/keelhq/keel/domain/user"
+	"github.com/keelhq/keel/ports"
 )
 
 // Throttler limits attempts per subject within a bucket, answering 429 itself.
@@ -25,8 +28,8 @@ type Throttler interface {
 type Handler struct {
 	Auth         *auth.Service
 	Registration *identity.Registration
+	Verification *identity.Verification
 	Users        *user.Service
-	SignedIn     fiber.Handler
 	Throttle     Throttler
 	// Origins are the browser origins allowed to refresh with the cookie.
 	Origins *web.Origins
@@ -34,184 +37,171 @@ type Handler struct {
 	CookieMaxAge time.Duration
 }
 
-// Mount installs the routes.
-func (h *Handler) Mount(r fiber.Router) {
-	g := r.Group("/v1/auth")
-	g.Post("/register", h.register)
-	g.Post("/login", h.login)
-	g.Post("/refresh", h.refresh)
-	g.Post("/logout", h.SignedIn, h.logout)
-	g.Post("/logout-all", h.SignedIn, h.logoutAll)
-	g.Get("/me", h.SignedIn, h.me)
-	g.Get("/sessions", h.SignedIn, h.sessions)
-	g.Delete("/sessions/:id", h.SignedIn, h.revokeSession)
-	g.Post("/password", h.SignedIn, h.changePassword)
-	g.Post("/password/forgot", h.forgot)
-	g.Post("/password/reset", h.reset)
-	g.Post("/email/verify/request", h.SignedIn, h.requestVerification)
-	g.Post("/email/verify", h.verify)
+// TokenPair is the API's `TokenPair`, with the user on sign-up and sign-in.
+type TokenPair struct {
+	AccessToken  string         `json:"accessToken" required:"true" description:"A JWT for the Authorization: Bearer header."`
+	RefreshToken string         `json:"refreshToken" required:"true" description:"Opaque and single use; also set as the keel_refresh cookie."`
+	TokenType    string         `json:"tokenType" required:"true" enum:"Bearer"`
+	ExpiresIn    int            `json:"expiresIn" required:"true" description:"Seconds until the access token expires."`
+	User         *httpuser.User `json:"user,omitempty" description:"The account, on sign-up and sign-in."`
 }
 
-// tokenResponse is the API's TokenPair, with the user on sign-up and sign-in.
-type tokenResponse struct {
-	AccessToken  string             `json:"accessToken"`
-	RefreshToken string             `json:"refreshToken"`
-	TokenType    string             `json:"tokenType"`
-	ExpiresIn    int                `json:"expiresIn"`
-	User         *httpuser.Response `json:"user,omitempty"`
-}
-
-func toTokenResponse(p auth.TokenPair, u *user.User) tokenResponse {
-	r := tokenResponse{
+func toTokenPair(p auth.TokenPair, u *user.User) TokenPair {
+	r := TokenPair{
 		AccessToken: p.AccessToken, RefreshToken: p.RefreshToken, TokenType: "Bearer",
 		ExpiresIn: int(p.ExpiresIn / time.Second),
 	}
 	if u != nil {
-		resp := httpuser.ToResponse(u)
+		resp := httpuser.ToResource(u)
 		r.User = &resp
 	}
 	return r
+}
+
+// Session is the API's session resource.
+type Session struct {
+	ID         uuid.UUID `json:"id" required:"true"`
+	CreatedAt  time.Time `json:"createdAt" required:"true"`
+	LastUsedAt time.Time `json:"lastUsedAt" required:"true"`
+	UserAgent  string    `json:"userAgent" required:"true"`
+	IP         string    `json:"ip" required:"true"`
+	Current    bool      `json:"current" required:"true" description:"Whether this is the session of the request's token."`
+}
+
+// toSession converts a session's state for the API, as seen from the session current.
+func toSession(s auth.SessionRecord, current uuid.UUID) Session {
+	return Session{
+		ID: s.ID, CreatedAt: s.CreatedAt.UTC(), LastUsedAt: s.LastUsedAt.UTC(), UserAgent: s.UserAgent,
+		IP: s.IP, Current: s.ID == current,
+	}
+}
+
+// EventData is the wire data of the auth context's events: the session resource as the
+// REST API returns it, by the same converter (an outbox Encoding).
+func EventData(ev ports.Event) (any, bool) {
+	e, ok := ev.(auth.Event)
+	if !ok {
+		return nil, false
+	}
+	return toSession(e.Session, uuid.Nil), true
 }
 
 func client(c *fiber.Ctx) auth.Client {
 	return auth.Client{UserAgent: c.Get(fiber.HeaderUserAgent), IP: c.IP()}
 }
 
-type registerRequest struct {
-	Email    string `json:"email"`
-	Password string `json:"password"`
-	Name     string `json:"name"`
-	Locale   string `json:"locale"`
+func actor(c *fiber.Ctx) ports.Actor {
+	a, _ := web.Actor(c)
+	return a
 }
 
-func (h *Handler) register(c *fiber.Ctx) error {
-	var req registerRequest
-	if err := web.Decode(c, &req); err != nil {
-		return err
-	}
-	if err := h.Throttle.Throttle(c, "register", req.Email+"|"+c.IP()); err != nil {
-		return err
+type registerInput struct {
+	Email    string `json:"email" required:"true" format:"email" maxLength:"254"`
+	Password string `json:"password" required:"true" minLength:"8" maxLength:"128"`
+	Name     string `json:"name" required:"true" minLength:"1" maxLength:"100"`
+	Locale   string `json:"locale,omitempty" enum:"en,de,es" description:"en when absent."`
+}
+
+func (h *Handler) register(c *fiber.Ctx, in *registerInput) (TokenPair, error) {
+	if err := h.Throttle.Throttle(c, "register", in.Email+"|"+c.IP()); err != nil {
+		return TokenPair{}, err
 	}
 	pair, u, err := h.Registration.Register(c.UserContext(), identity.NewAccount{
-		Email: req.Email, Password: req.Password, Name: req.Name, Locale: req.Locale,
+		Email: in.Email, Password: in.Password, Name: in.Name, Locale: in.Locale,
 	}, client(c))
 	if err != nil {
-		return err
+		return TokenPair{}, err
 	}
 	h.setCookie(c, pair.RefreshToken)
-	return c.Status(http.StatusCreated).JSON(toTokenResponse(pair, u))
+	return toTokenPair(pair, u), nil
 }
 
-type loginRequest struct {
-	Email    string `json:"email"`
-	Password string `json:"password"`
+type loginInput struct {
+	Email    string `json:"email" required:"true" format:"email"`
+	Password string `json:"password" required:"true"`
 }
 
-func (h *Handler) login(c *fiber.Ctx) error {
-	var req loginRequest
-	if err := web.Decode(c, &req); err != nil {
-		return err
+func (h *Handler) login(c *fiber.Ctx, in *loginInput) (TokenPair, error) {
+	if err := h.Throttle.Throttle(c, "login", in.Email+"|"+c.IP()); err != nil {
+		return TokenPair{}, err
 	}
-	if err := h.Throttle.Throttle(c, "login", req.Email+"|"+c.IP()); err != nil {
-		return err
-	}
-	pair, acc, err := h.Auth.Login(c.UserContext(), req.Email, req.Password, client(c))
+	pair, acc, err := h.Auth.Login(c.UserContext(), in.Email, in.Password, client(c))
 	if err != nil {
-		return err
+		return TokenPair{}, err
 	}
-	u, err := h.Users.Get(c.UserContext(), acc.ID)
+	u, err := h.Users.Me(c.UserContext(), ports.Actor{UserID: acc.ID, SessionID: pair.SessionID, Role: acc.Role})
 	if err != nil {
-		return err
+		return TokenPair{}, err
 	}
 	h.setCookie(c, pair.RefreshToken)
-	return c.JSON(toTokenResponse(pair, u))
+	return toTokenPair(pair, u), nil
 }
 
-type refreshRequest struct {
-	RefreshToken string `json:"refreshToken"`
+type refreshInput struct {
+	RefreshToken string `json:"refreshToken,omitempty" description:"The refresh token; a browser may send none and rely on the cookie."`
+	Cookie       string `cookie:"keel_refresh" json:"-" description:"The refresh cookie, accepted from an allowed Origin only."`
 }
 
-func (h *Handler) refresh(c *fiber.Ctx) error {
-	var req refreshRequest
-	if err := web.Decode(c, &req); err != nil {
-		return err
-	}
-	token := req.RefreshToken
+func (h *Handler) refresh(c *fiber.Ctx, in *refreshInput) (TokenPair, error) {
+	token := in.RefreshToken
 	if token == "" {
-		token = c.Cookies(cookieName)
+		token = in.Cookie
 		// A browser refreshing with its cookie: only from an allowed origin (CSRF).
 		if token != "" && !h.Origins.Allowed(c.Get(fiber.HeaderOrigin)) {
-			return web.NewError(http.StatusForbidden, "origin_not_allowed")
+			return TokenPair{}, errOriginNotAllowed
 		}
 	}
 	pair, err := h.Auth.Refresh(c.UserContext(), token, client(c))
 	if err != nil {
-		return err
+		return TokenPair{}, err
 	}
 	h.setCookie(c, pair.RefreshToken)
-	return c.JSON(toTokenResponse(pair, nil))
+	return toTokenPair(pair, nil), nil
 }
 
-func (h *Handler) logout(c *fiber.Ctx) error {
-	actor, _ := web.Actor(c)
-	if err := h.Auth.Logout(c.UserContext(), actor); err != nil {
-		return err
+var errOriginNotAllowed = web.NewError(http.StatusForbidden, "origin_not_allowed")
+
+func (h *Handler) logout(c *fiber.Ctx, _ *struct{}) (route.NoContent, error) {
+	if err := h.Auth.Logout(c.UserContext(), actor(c)); err != nil {
+		return route.NoContent{}, err
 	}
 	h.clearCookie(c)
-	return c.SendStatus(http.StatusNoContent)
+	return route.NoContent{}, nil
 }
 
-func (h *Handler) logoutAll(c *fiber.Ctx) error {
-	actor, _ := web.Actor(c)
-	if err := h.Auth.LogoutAll(c.UserContext(), actor); err != nil {
-		return err
+func (h *Handler) logoutAll(c *fiber.Ctx, _ *struct{}) (route.NoContent, error) {
+	if err := h.Auth.LogoutAll(c.UserContext(), actor(c)); err != nil {
+		return route.NoContent{}, err
 	}
 	h.clearCookie(c)
-	return c.SendStatus(http.StatusNoContent)
+	return route.NoContent{}, nil
 }
 
-func (h *Handler) me(c *fiber.Ctx) error {
-	actor, _ := web.Actor(c)
-	u, err := h.Users.Get(c.UserContext(), actor.UserID)
+func (h *Handler) me(c *fiber.Ctx, _ *struct{}) (httpuser.User, error) {
+	u, err := h.Users.Me(c.UserContext(), actor(c))
 	if err != nil {
-		return err
+		return httpuser.User{}, err
 	}
-	return c.JSON(httpuser.ToResponse(u))
+	return httpuser.ToResource(u), nil
 }
 
-type sessionResponse struct {
-	ID         uuid.UUID `json:"id"`
-	CreatedAt  time.Time `json:"createdAt"`
-	LastUsedAt time.Time `json:"lastUsedAt"`
-	UserAgent  string    `json:"userAgent"`
-	IP         string    `json:"ip"`
-	Current    bool      `json:"current"`
-}
-
-func (h *Handler) sessions(c *fiber.Ctx) error {
-	actor, _ := web.Actor(c)
-	list, err := h.Auth.Sessions(c.UserContext(), actor.UserID)
+func (h *Handler) sessions(c *fiber.Ctx, _ *struct{}) (web.List[Session], error) {
+	a := actor(c)
+	list, err := h.Auth.Sessions(c.UserContext(), a)
 	if err != nil {
-		return err
+		return web.List[Session]{}, err
 	}
-	out := web.List[sessionResponse]{Data: make([]sessionResponse, 0, len(list))}
+	out := web.List[Session]{Data: make([]Session, 0, len(list))}
 	for _, s := range list {
-		out.Data = append(out.Data, sessionResponse{
-			ID: s.ID, CreatedAt: s.CreatedAt.UTC(), LastUsedAt: s.LastUsedAt.UTC(),
-			UserAgent: s.UserAgent, IP: s.IP, Current: s.ID == actor.SessionID,
-		})
+		out.Data = append(out.Data, toSession(s.Record(), a.SessionID))
 	}
-	return c.JSON(out)
+	return out, nil
 }
 
-func (h *Handler) revokeSession(c *fiber.Ctx) error {
-	actor, _ := web.Actor(c)
-	id, err := uuid.Parse(c.Params("id"))
-	if err != nil {
-		return auth.ErrSessionNotFound
-	}
-	if err := h.Auth.RevokeSession(c.UserContext(), actor.UserID, id); err != nil {
-		return err
-	}
-	return c.SendStatus(http.StatusNoContent)
+type sessionID struct {
+	ID uuid.UUID `path:"id" json:"-" format:"uuid" description:"The session's id."`
+}
+
+func (h *Handler) revokeSession(c *fiber.Ctx, in *sessionID) (route.NoContent, error) {
+	return route.NoContent{}, h.Auth.RevokeSession(c.UserContext(), actor(c), in.ID)
 }

@@ -6,82 +6,92 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/keelhq/keel/adapters/http/route"
 	"github.com/keelhq/keel/adapters/http/web"
+	"github.com/keelhq/keel/domain/auth"
+	"github.com/keelhq/keel/domain/user"
 )
 
-type changePasswordRequest struct {
-	CurrentPassword string `json:"currentPassword"`
-	NewPassword     string `json:"newPassword"`
+type changePasswordInput struct {
+	CurrentPassword string `json:"currentPassword" required:"true"`
+	NewPassword     string `json:"newPassword" required:"true" minLength:"8" maxLength:"128"`
 }
 
-func (h *Handler) changePassword(c *fiber.Ctx) error {
-	var req changePasswordRequest
-	if err := web.Decode(c, &req); err != nil {
-		return err
-	}
-	actor, _ := web.Actor(c)
-	if err := h.Auth.ChangePassword(c.UserContext(), actor, req.CurrentPassword, req.NewPassword); err != nil {
-		return err
-	}
-	return c.SendStatus(http.StatusNoContent)
+func (h *Handler) changePassword(c *fiber.Ctx, in *changePasswordInput) (route.NoContent, error) {
+	return route.NoContent{}, h.Auth.ChangePassword(c.UserContext(), actor(c), in.CurrentPassword, in.NewPassword)
 }
 
-type forgotRequest struct {
-	Email string `json:"email"`
+type forgotInput struct {
+	Email string `json:"email" required:"true" format:"email"`
 }
 
 // forgot answers 202 whether or not the address has an account.
-func (h *Handler) forgot(c *fiber.Ctx) error {
-	var req forgotRequest
-	if err := web.Decode(c, &req); err != nil {
-		return err
+func (h *Handler) forgot(c *fiber.Ctx, in *forgotInput) (route.NoContent, error) {
+	if err := h.Throttle.Throttle(c, "forgot", in.Email+"|"+c.IP()); err != nil {
+		return route.NoContent{}, err
 	}
-	if err := h.Throttle.Throttle(c, "forgot", req.Email+"|"+c.IP()); err != nil {
-		return err
-	}
-	if err := h.Auth.ForgotPassword(c.UserContext(), req.Email); err != nil {
-		return err
-	}
-	return c.SendStatus(http.StatusAccepted)
+	return route.NoContent{}, h.Auth.ForgotPassword(c.UserContext(), in.Email)
 }
 
-type resetRequest struct {
-	Token       string `json:"token"`
-	NewPassword string `json:"newPassword"`
+type resetInput struct {
+	Token       string `json:"token" required:"true" description:"The token of the reset e-mail's link."`
+	NewPassword string `json:"newPassword" required:"true" minLength:"8" maxLength:"128"`
 }
 
-func (h *Handler) reset(c *fiber.Ctx) error {
-	var req resetRequest
-	if err := web.Decode(c, &req); err != nil {
-		return err
-	}
-	if err := h.Auth.ResetPassword(c.UserContext(), req.Token, req.NewPassword); err != nil {
-		return err
-	}
-	return c.SendStatus(http.StatusNoContent)
+func (h *Handler) reset(c *fiber.Ctx, in *resetInput) (route.NoContent, error) {
+	return route.NoContent{}, h.Auth.ResetPassword(c.UserContext(), in.Token, in.NewPassword)
 }
 
-func (h *Handler) requestVerification(c *fiber.Ctx) error {
-	actor, _ := web.Actor(c)
-	if err := h.Auth.RequestEmailVerification(c.UserContext(), actor.UserID); err != nil {
-		return err
-	}
-	return c.SendStatus(http.StatusAccepted)
+func (h *Handler) requestVerification(c *fiber.Ctx, _ *struct{}) (route.NoContent, error) {
+	return route.NoContent{}, h.Auth.RequestEmailVerification(c.UserContext(), actor(c))
 }
 
-type verifyRequest struct {
-	Token string `json:"token"`
+type verifyInput struct {
+	Token string `json:"token" required:"true" description:"The token of the verification e-mail's link."`
 }
 
-func (h *Handler) verify(c *fiber.Ctx) error {
-	var req verifyRequest
-	if err := web.Decode(c, &req); err != nil {
-		return err
+func (h *Handler) verify(c *fiber.Ctx, in *verifyInput) (route.NoContent, error) {
+	return route.NoContent{}, h.Verification.VerifyEmail(c.UserContext(), in.Token)
+}
+
+// Routes returns the /v1/auth operations.
+func (h *Handler) Routes() []route.Route {
+	tags := []string{"Auth"}
+	throttled := web.NewError(http.StatusTooManyRequests, "too_many_attempts")
+	op := func(method, path, id string, access route.Access, summary string, problems ...error) route.Route {
+		return route.Route{Method: method, Path: "/v1/auth" + path, ID: "auth." + id, Tags: tags, Access: access,
+			Summary: summary, Problems: problems}
 	}
-	if err := h.Auth.VerifyEmail(c.UserContext(), req.Token); err != nil {
-		return err
+	register := op(http.MethodPost, "/register", "register", route.Public, "Sign up", user.ErrEmailTaken, throttled)
+	register.Status = http.StatusCreated
+	forgot := op(http.MethodPost, "/password/forgot", "forgotPassword", route.Public,
+		"Ask for a password-reset e-mail", throttled)
+	forgot.Status = http.StatusAccepted
+	forgot.Description = "Always 202, whether or not the address has an account."
+	verifyRequest := op(http.MethodPost, "/email/verify/request", "requestEmailVerification", route.SignedIn,
+		"Ask for an e-mail verification link")
+	verifyRequest.Status = http.StatusAccepted
+	return []route.Route{
+		route.Op(register, h.register),
+		route.Op(op(http.MethodPost, "/login", "login", route.Public, "Sign in",
+			auth.ErrInvalidCredentials, auth.ErrAccountDisabled, throttled), h.login),
+		route.Op(op(http.MethodPost, "/refresh", "refresh", route.Public, "Exchange a refresh token for a new pair",
+			auth.ErrInvalidRefreshToken, auth.ErrRefreshTokenReused, errOriginNotAllowed), h.refresh),
+		route.Op(op(http.MethodPost, "/logout", "logout", route.SignedIn, "Sign out this session"), h.logout),
+		route.Op(op(http.MethodPost, "/logout-all", "logoutAll", route.SignedIn, "Sign out every session"), h.logoutAll),
+		route.Op(op(http.MethodGet, "/me", "me", route.SignedIn, "Read your own account"), h.me),
+		route.Op(op(http.MethodGet, "/sessions", "sessions", route.SignedIn, "List your active sessions"), h.sessions),
+		route.Op(op(http.MethodDelete, "/sessions/{id}", "revokeSession", route.SignedIn, "Revoke one of your sessions",
+			auth.ErrSessionNotFound), h.revokeSession),
+		route.Op(op(http.MethodPost, "/password", "changePassword", route.SignedIn,
+			"Change your password; every other session is revoked", auth.ErrInvalidCurrentPassword), h.changePassword),
+		route.Op(forgot, h.forgot),
+		route.Op(op(http.MethodPost, "/password/reset", "resetPassword", route.Public,
+			"Set a new password with a reset token; every session is revoked", auth.ErrInvalidOrExpiredToken), h.reset),
+		route.Op(verifyRequest, h.requestVerification),
+		route.Op(op(http.MethodPost, "/email/verify", "verifyEmail", route.Public, "Confirm your e-mail address",
+			auth.ErrInvalidOrExpiredToken), h.verify),
 	}
-	return c.SendStatus(http.StatusNoContent)
 }
 
 // cookieName is the browser's refresh-token cookie, scoped to /v1/auth.

@@ -1,5 +1,6 @@
-// Package authn authenticates API requests by their bearer access token and authorises
-// them by role (RBAC): signed-in, admin, and owner-or-admin.
+// Package authn authenticates API requests by their bearer access token. It decides
+// nothing else: each use case applies its own authorization policy to the actor it is
+// given (admin only, owner or admin, self).
 package authn
 
 import (
@@ -8,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/google/uuid"
 
 	"github.com/keelhq/keel/adapters/http/web"
 	"github.com/keelhq/keel/domain/auth"
@@ -22,7 +22,7 @@ type Authenticator interface {
 	Authenticate(ctx context.Context, token string) (auth.Claims, error)
 }
 
-// Middleware holds the authentication and authorisation handlers.
+// Middleware holds the authentication handler.
 type Middleware struct {
 	Auth   Authenticator
 	Bundle *i18n.Bundle
@@ -49,34 +49,6 @@ func (m *Middleware) SignedIn(c *fiber.Ctx) error {
 		web.SetLocalizer(c, m.Bundle.Localizer(string(claims.Locale)), false)
 	}
 	return c.Next()
-}
-
-// Admin requires the signed-in actor to be an administrator.
-func (m *Middleware) Admin(c *fiber.Ctx) error {
-	actor, ok := web.Actor(c)
-	if !ok {
-		return unauthenticated(c)
-	}
-	if !actor.IsAdmin() {
-		return web.NewError(http.StatusForbidden, "forbidden")
-	}
-	return c.Next()
-}
-
-// OwnerOrAdmin requires the actor to be the user named by the route parameter, or an
-// administrator. Others get 404, since they may not know the resource exists.
-func (m *Middleware) OwnerOrAdmin(param string) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		actor, ok := web.Actor(c)
-		if !ok {
-			return unauthenticated(c)
-		}
-		id, err := uuid.Parse(c.Params(param))
-		if actor.IsAdmin() || (err == nil && id == actor.UserID) {
-			return c.Next()
-		}
-		return web.NewError(http.StatusNotFound, "not_found")
-	}
 }
 
 // BearerToken extracts the token of an `Authorization: Bearer` header.

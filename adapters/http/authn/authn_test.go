@@ -31,7 +31,6 @@ func (t tokens) Authenticate(_ context.Context, token string) (auth.Claims, erro
 
 var (
 	alice = uuid.MustParse("01900000-0000-7000-8000-00000000000a")
-	bob   = uuid.MustParse("01900000-0000-7000-8000-00000000000b")
 	root  = uuid.MustParse("01900000-0000-7000-8000-0000000000ff")
 )
 
@@ -53,13 +52,11 @@ func newApp(t *testing.T) *fiber.App {
 		return c.SendString(actor.UserID.String() + " " + c.GetRespHeader(fiber.HeaderContentLanguage))
 	}
 	app.Get("/me", m.SignedIn, ok)
-	app.Get("/admin", m.SignedIn, m.Admin, ok)
-	app.Get("/users/:id", m.SignedIn, m.OwnerOrAdmin("id"), ok)
-	app.Get("/bare-admin", m.Admin, ok)
 	return app
 }
 
-func TestRBAC(t *testing.T) {
+// The middleware authenticates and decides nothing else: the use cases apply policy.
+func TestSignedIn(t *testing.T) {
 	t.Parallel()
 	app := newApp(t)
 	for _, tc := range []struct {
@@ -72,13 +69,7 @@ func TestRBAC(t *testing.T) {
 		{"unknown token", "/me", "Bearer nope", http.StatusUnauthorized, ""},
 		{"signed in, in the user's locale", "/me", "Bearer alice", http.StatusOK, alice.String() + " de"},
 		{"scheme is case-insensitive", "/me", "bearer alice", http.StatusOK, alice.String() + " de"},
-		{"user on an admin route", "/admin", "Bearer alice", http.StatusForbidden, ""},
-		{"admin on an admin route", "/admin", "Bearer root", http.StatusOK, root.String() + " en"},
-		{"owner", "/users/" + alice.String(), "Bearer alice", http.StatusOK, alice.String() + " de"},
-		{"someone else's resource is not found", "/users/" + bob.String(), "Bearer alice", http.StatusNotFound, ""},
-		{"malformed id is not found", "/users/x", "Bearer alice", http.StatusNotFound, ""},
-		{"admin reads anyone", "/users/" + bob.String(), "Bearer root", http.StatusOK, root.String() + " en"},
-		{"role check without sign-in", "/bare-admin", "", http.StatusUnauthorized, ""},
+		{"an admin, in the default language", "/me", "Bearer root", http.StatusOK, root.String() + " en"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req := httptest.NewRequest(http.MethodGet, tc.path, nil)

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/keelhq/keel/adapters/http/route"
 	"github.com/keelhq/keel/adapters/http/web"
 	"github.com/keelhq/keel/platform/health"
 )
@@ -17,24 +18,40 @@ import (
 // readyTimeout bounds one readiness probe run, whatever the request's own deadline.
 const readyTimeout = 2 * time.Second
 
-// mountOps installs /livez, /readyz and /metrics.
-func mountOps(app *fiber.App, checker *health.Checker, reg *prometheus.Registry) {
-	app.Get("/livez", func(c *fiber.Ctx) error {
-		return c.JSON(fiber.Map{"status": health.StatusOK})
-	})
-	app.Get("/readyz", func(c *fiber.Ctx) error {
-		ctx, cancel := context.WithTimeout(c.UserContext(), readyTimeout)
-		defer cancel()
-		rep := checker.Run(ctx)
-		if rep.Ready() {
-			return c.JSON(rep)
-		}
-		return &web.Error{
-			Status:     http.StatusServiceUnavailable,
-			Code:       "service_unavailable",
-			RetryAfter: 5 * time.Second,
-			Extensions: map[string]any{"checks": rep.Checks},
-		}
-	})
-	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})))
+// liveness is the answer of /livez.
+type liveness struct {
+	Status string `json:"status" required:"true" enum:"ok"`
+}
+
+// OpsRoutes are /livez, /readyz and /metrics, which every process serves.
+func OpsRoutes(checker *health.Checker, reg *prometheus.Registry) []route.Route {
+	tags := []string{"Operations"}
+	return []route.Route{
+		route.Raw[liveness](route.Route{
+			Method: http.MethodGet, Path: "/livez", ID: "ops.livez", Tags: tags, Summary: "Liveness: 200 while the process runs",
+		}, fiber.MIMEApplicationJSON, func(c *fiber.Ctx) error {
+			return c.JSON(liveness{Status: health.StatusOK})
+		}),
+		route.Raw[health.Report](route.Route{
+			Method: http.MethodGet, Path: "/readyz", ID: "ops.readyz", Tags: tags,
+			Summary:     "Readiness: 503 while PostgreSQL is unreachable",
+			Description: "A Redis that is down is reported as degraded, not as a failure.",
+		}, fiber.MIMEApplicationJSON, func(c *fiber.Ctx) error {
+			ctx, cancel := context.WithTimeout(c.UserContext(), readyTimeout)
+			defer cancel()
+			rep := checker.Run(ctx)
+			if rep.Ready() {
+				return c.JSON(rep)
+			}
+			return &web.Error{
+				Status:     http.StatusServiceUnavailable,
+				Code:       "service_unavailable",
+				RetryAfter: 5 * time.Second,
+				Extensions: map[string]any{"checks": rep.Checks},
+			}
+		}),
+		route.Raw[string](route.Route{
+			Method: http.MethodGet, Path: "/metrics", ID: "ops.metrics", Tags: tags, Summary: "Prometheus metrics",
+		}, "text/plain; version=0.0.4", adaptor.HTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))),
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/valyala/fasthttp"
 
+	"github.com/keelhq/keel/adapters/http/route"
 	"github.com/keelhq/keel/adapters/http/web"
 	"github.com/keelhq/keel/platform/config"
 	"github.com/keelhq/keel/platform/health"
@@ -59,7 +60,7 @@ func New(d Deps) *fiber.App {
 		bodyLimit(d.Config.HTTP.BodyLimit),
 		requestContext(d.Config.HTTP.RequestTimeout),
 	)
-	mountOps(app, d.Health, d.Registry)
+	new(route.Mounter).Mount(app, OpsRoutes(d.Health, d.Registry)...)
 	return app
 }
 

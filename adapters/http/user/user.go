@@ -1,146 +1,182 @@
-// Package user serves the user context over HTTP: /v1/users (own profile, and the admin
-// list, read, update and delete), with the `User` resource shared by the auth routes.
+// Package user serves the user context over HTTP: the `User` resource, its converter
+// (which also gives the wire data of the context's events), and the /v1/users routes.
 package user
 
 import (
+	"net/http"
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/keelhq/keel/adapters/http/route"
 	"github.com/keelhq/keel/adapters/http/web"
 	"github.com/keelhq/keel/domain/kernel"
 	"github.com/keelhq/keel/domain/user"
+	"github.com/keelhq/keel/ports"
 )
 
-// Response is the API's `User`. It is the user context's event payload itself, so an
-// event's data is exactly the resource as the REST API returns it.
-type Response = user.Payload
+// User is the API's `User` resource.
+type User struct {
+	ID            uuid.UUID `json:"id" required:"true"`
+	Email         string    `json:"email" required:"true" format:"email"`
+	Name          string    `json:"name" required:"true"`
+	Role          string    `json:"role" required:"true" enum:"user,admin"`
+	Status        string    `json:"status" required:"true" enum:"active,disabled"`
+	Locale        string    `json:"locale" required:"true" enum:"en,de,es"`
+	EmailVerified bool      `json:"emailVerified" required:"true"`
+	CreatedAt     time.Time `json:"createdAt" required:"true"`
+	UpdatedAt     time.Time `json:"updatedAt" required:"true"`
+}
 
-// ToResponse converts a user for the API.
-func ToResponse(u *user.User) Response { return user.PayloadOf(u) }
+// toResource converts a user's state for the API.
+func toResource(r user.Record) User {
+	return User{
+		ID: r.ID, Email: r.Email, Name: r.Name, Role: r.Role, Status: r.Status, Locale: r.Locale,
+		EmailVerified: !r.EmailVerifiedAt.IsZero(), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}
+}
+
+// ToResource converts a user for the API.
+func ToResource(u *user.User) User { return toResource(u.Record()) }
+
+// EventData is the wire data of the user context's events: the resource as the REST API
+// returns it, by the same converter (an outbox Encoding).
+func EventData(ev ports.Event) (any, bool) {
+	e, ok := ev.(user.Event)
+	if !ok {
+		return nil, false
+	}
+	return toResource(e.User), true
+}
 
 // Handler serves /v1/users.
 type Handler struct {
 	Users   *user.Service
 	Cursors *web.Cursors
-	// SignedIn and Admin are the authentication and authorisation middleware.
-	SignedIn fiber.Handler
-	Admin    fiber.Handler
 }
 
-// Mount installs the routes.
-func (h *Handler) Mount(r fiber.Router) {
-	g := r.Group("/v1/users", h.SignedIn)
-	g.Get("/me", h.me)
-	g.Patch("/me", h.updateMe)
-	g.Get("/", h.Admin, h.list)
-	g.Get("/:id", h.Admin, h.get)
-	g.Patch("/:id", h.Admin, h.adminUpdate)
-	g.Delete("/:id", h.Admin, h.delete)
+// byID is the input of the routes on one account.
+type byID struct {
+	ID uuid.UUID `path:"id" json:"-" format:"uuid" description:"The account's id."`
 }
 
-func (h *Handler) me(c *fiber.Ctx) error {
-	actor, _ := web.Actor(c)
-	u, err := h.Users.Get(c.UserContext(), actor.UserID)
-	if err != nil {
-		return err
-	}
-	return c.JSON(ToResponse(u))
+// profileChange is a user's edit of their own profile.
+type profileChange struct {
+	Name   *string `json:"name,omitempty" minLength:"1" maxLength:"100" description:"Display name; surrounding spaces are trimmed."`
+	Locale *string `json:"locale,omitempty" enum:"en,de,es"`
 }
 
-type profileRequest struct {
-	Name   *string `json:"name"`
-	Locale *string `json:"locale"`
+// adminChange is an administrator's edit of an account.
+type adminChange struct {
+	byID
+	Role   *string `json:"role,omitempty" enum:"user,admin"`
+	Status *string `json:"status,omitempty" enum:"active,disabled" description:"Disabling revokes every session of the account."`
+	Name   *string `json:"name,omitempty" minLength:"1" maxLength:"100"`
 }
 
-func (h *Handler) updateMe(c *fiber.Ctx) error {
-	var req profileRequest
-	if err := web.Decode(c, &req); err != nil {
-		return err
-	}
-	actor, _ := web.Actor(c)
-	u, err := h.Users.UpdateProfile(c.UserContext(), actor.UserID, user.ProfileChange{Name: req.Name, Locale: req.Locale})
-	if err != nil {
-		return err
-	}
-	return c.JSON(ToResponse(u))
+// listQuery is the administrators' search of accounts.
+type listQuery struct {
+	route.PageQuery
+	Q      string `query:"q" json:"-" description:"Prefix of the e-mail address or of the name (case-insensitive)."`
+	Role   string `query:"role" json:"-" enum:"user,admin"`
+	Status string `query:"status" json:"-" enum:"active,disabled"`
+
+	filter user.Filter
 }
 
-func (h *Handler) get(c *fiber.Ctx) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	u, err := h.Users.Get(c.UserContext(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(ToResponse(u))
+// Validate implements route.Validator: the filters become the domain's.
+func (q *listQuery) Validate() (err error) {
+	q.filter, err = user.ParseFilter(q.Q, q.Role, q.Status)
+	return err
 }
 
-type adminRequest struct {
-	Role   *string `json:"role"`
-	Status *string `json:"status"`
-	Name   *string `json:"name"`
+// Routes returns the /v1/users operations.
+func (h *Handler) Routes() []route.Route {
+	tags := []string{"Users"}
+	return []route.Route{
+		route.Op(route.Route{
+			Method: http.MethodGet, Path: "/v1/users/me", ID: "users.me", Tags: tags, Access: route.SignedIn,
+			Summary: "Read your own account",
+		}, h.me),
+		route.Op(route.Route{
+			Method: http.MethodPatch, Path: "/v1/users/me", ID: "users.updateMe", Tags: tags, Access: route.SignedIn,
+			Summary: "Change your own name or language",
+		}, h.updateMe),
+		route.Op(route.Route{
+			Method: http.MethodGet, Path: "/v1/users", ID: "users.list", Tags: tags, Access: route.Admin,
+			Summary: "List accounts", Description: "Keyset pages, newest first.",
+			Problems: []error{kernel.ErrInvalidCursor},
+		}, h.list),
+		route.Op(route.Route{
+			Method: http.MethodGet, Path: "/v1/users/{id}", ID: "users.get", Tags: tags, Access: route.Admin,
+			Summary: "Read an account", Problems: []error{user.ErrNotFound},
+		}, h.get),
+		route.Op(route.Route{
+			Method: http.MethodPatch, Path: "/v1/users/{id}", ID: "users.update", Tags: tags, Access: route.Admin,
+			Summary:     "Change an account's role, status or name",
+			Description: "No change may leave the service without an active administrator.",
+			Problems:    []error{user.ErrNotFound, user.ErrLastAdmin, user.ErrEmailTaken},
+		}, h.adminUpdate),
+		route.Op(route.Route{
+			Method: http.MethodDelete, Path: "/v1/users/{id}", ID: "users.delete", Tags: tags, Access: route.Admin,
+			Summary:     "Delete an account",
+			Description: "The account is anonymised and disabled, its credentials and sessions removed; its audit trail stays.",
+			Problems:    []error{user.ErrNotFound, user.ErrLastAdmin},
+		}, h.delete),
+	}
 }
 
-func (h *Handler) adminUpdate(c *fiber.Ctx) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	var req adminRequest
-	if err := web.Decode(c, &req); err != nil {
-		return err
-	}
-	u, err := h.Users.AdminUpdate(c.UserContext(), id, user.AdminChange{Role: req.Role, Status: req.Status, Name: req.Name})
-	if err != nil {
-		return err
-	}
-	return c.JSON(ToResponse(u))
+func actor(c *fiber.Ctx) ports.Actor {
+	a, _ := web.Actor(c)
+	return a
 }
 
-func (h *Handler) delete(c *fiber.Ctx) error {
-	id, err := pathID(c)
+func (h *Handler) me(c *fiber.Ctx, _ *struct{}) (User, error) {
+	u, err := h.Users.Me(c.UserContext(), actor(c))
 	if err != nil {
-		return err
+		return User{}, err
 	}
-	if err := h.Users.Delete(c.UserContext(), id); err != nil {
-		return err
-	}
-	return c.SendStatus(fiber.StatusNoContent)
+	return ToResource(u), nil
 }
 
-func (h *Handler) list(c *fiber.Ctx) error {
-	q := web.Query(c)
-	f := user.Filter{Q: q.String("q")}
-	var role, status string
-	if role = q.String("role"); role != "" {
-		r, err := kernel.ParseRole(role)
-		q.Fail("role", err)
-		f.Role = r
-	}
-	if status = q.String("status"); status != "" {
-		st, err := user.ParseStatus(status)
-		q.Fail("status", err)
-		f.Status = st
-	}
-	list := "users\x00" + f.Q + "\x00" + role + "\x00" + status
-	page, err := q.Page(h.Cursors, list)
+func (h *Handler) updateMe(c *fiber.Ctx, in *profileChange) (User, error) {
+	u, err := h.Users.UpdateProfile(c.UserContext(), actor(c), user.ProfileChange{Name: in.Name, Locale: in.Locale})
 	if err != nil {
-		return err
+		return User{}, err
 	}
-	users, more, err := h.Users.List(c.UserContext(), f, page)
-	if err != nil {
-		return err
-	}
-	return c.JSON(web.NewPage(h.Cursors, list, users, page.Limit, more, (*user.User).ID, ToResponse))
+	return ToResource(u), nil
 }
 
-// pathID parses the :id parameter; a malformed id is a resource that does not exist.
-func pathID(c *fiber.Ctx) (uuid.UUID, error) {
-	id, err := uuid.Parse(c.Params("id"))
+func (h *Handler) get(c *fiber.Ctx, in *byID) (User, error) {
+	u, err := h.Users.Get(c.UserContext(), actor(c), in.ID)
 	if err != nil {
-		return uuid.Nil, user.ErrNotFound
+		return User{}, err
 	}
-	return id, nil
+	return ToResource(u), nil
+}
+
+func (h *Handler) adminUpdate(c *fiber.Ctx, in *adminChange) (User, error) {
+	u, err := h.Users.AdminUpdate(c.UserContext(), actor(c), in.ID, user.AdminChange{Role: in.Role, Status: in.Status, Name: in.Name})
+	if err != nil {
+		return User{}, err
+	}
+	return ToResource(u), nil
+}
+
+func (h *Handler) delete(c *fiber.Ctx, in *byID) (route.NoContent, error) {
+	return route.NoContent{}, h.Users.Delete(c.UserContext(), actor(c), in.ID)
+}
+
+func (h *Handler) list(c *fiber.Ctx, in *listQuery) (web.Page[User], error) {
+	list := "users\x00" + in.Q + "\x00" + in.Role + "\x00" + in.Status
+	page, err := h.Cursors.Page(list, in.PageQuery.Limit, in.PageQuery.Cursor)
+	if err != nil {
+		return web.Page[User]{}, err
+	}
+	users, more, err := h.Users.List(c.UserContext(), actor(c), in.filter, page)
+	if err != nil {
+		return web.Page[User]{}, err
+	}
+	return web.NewPage(h.Cursors, list, users, page.Limit, more, (*user.User).ID, ToResource), nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 
 	"github.com/google/uuid"
+	"github.com/invopop/validation"
 
 	"github.com/keelhq/keel/domain/kernel"
 )
@@ -86,4 +87,24 @@ func NewPage[S, T any](c *Cursors, list string, items []S, limit int, hasMore bo
 		p.Pagination.NextCursor = &next
 	}
 	return p
+}
+
+// Page reads a list's limit (nil for the default) and cursor into the domain's page:
+// the cursor must be one this codec made for list.
+func (c *Cursors) Page(list string, limit *int, cursor string) (kernel.Page, error) {
+	n := 0
+	if limit != nil {
+		n = *limit
+		if n == 0 {
+			return kernel.Page{}, validation.Errors{"limit": kernel.ErrInvalidLimit}
+		}
+	}
+	page, err := kernel.NewPage(n, uuid.Nil)
+	if err != nil {
+		return kernel.Page{}, err
+	}
+	if page.After, err = c.Decode(list, cursor); err != nil {
+		return kernel.Page{}, err
+	}
+	return page, nil
 }

@@ -53,13 +53,14 @@ func (f *fixture) userIn(t *testing.T, role kernel.Role, status string, locale k
 // expires; revoked, when not zero, is its revocation time.
 func (f *fixture) session(t *testing.T, userID uuid.UUID, created, expires, revoked time.Time) *auth.Session {
 	t.Helper()
-	s := &auth.Session{
+	rec := auth.SessionRecord{
 		ID: kernel.NewID(), UserID: userID, UserAgent: "test-agent/1.0", IP: "192.0.2.1",
 		CreatedAt: created, LastUsedAt: created, ExpiresAt: expires, RevokedAt: revoked,
 	}
 	if !revoked.IsZero() {
-		s.RevokeReason = "test"
+		rec.RevokeReason = "test"
 	}
+	s := mustSession(t, rec)
 	if err := f.store.CreateSession(f.ctx, s); err != nil {
 		t.Fatalf("create session: %v", err)
 	}
@@ -89,4 +90,14 @@ func assertEqual(t *testing.T, what string, got, want any) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("%s:\n got %+v\nwant %+v", what, got, want)
 	}
+}
+
+// mustSession restores a session from rec.
+func mustSession(t *testing.T, rec auth.SessionRecord) *auth.Session {
+	t.Helper()
+	s, err := auth.RestoreSession(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -4,6 +4,7 @@
 package auth
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -61,7 +62,8 @@ type oneTimeTokenRow struct {
 }
 
 // sessionToRow converts a session for storage.
-func sessionToRow(s *auth.Session) *sessionRow {
+func sessionToRow(sess *auth.Session) *sessionRow {
+	s := sess.Record()
 	return &sessionRow{
 		ID: s.ID, UserID: s.UserID, UserAgent: s.UserAgent, IP: s.IP, CreatedAt: s.CreatedAt,
 		LastUsedAt: s.LastUsedAt, ExpiresAt: s.ExpiresAt, RevokedAt: s.RevokedAt, RevokeReason: s.RevokeReason,
@@ -69,12 +71,28 @@ func sessionToRow(s *auth.Session) *sessionRow {
 }
 
 // sessionToDomain converts a sessions row.
-func sessionToDomain(r *sessionRow) *auth.Session {
-	return &auth.Session{
+func sessionToDomain(r *sessionRow) (*auth.Session, error) {
+	sess, err := auth.RestoreSession(auth.SessionRecord{
 		ID: r.ID, UserID: r.UserID, UserAgent: r.UserAgent, IP: r.IP, CreatedAt: utc(r.CreatedAt),
 		LastUsedAt: utc(r.LastUsedAt), ExpiresAt: utc(r.ExpiresAt), RevokedAt: utc(r.RevokedAt),
 		RevokeReason: r.RevokeReason,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("session %s: %w", r.ID, err)
 	}
+	return sess, nil
+}
+
+// sessionsToDomain converts sessions rows.
+func sessionsToDomain(rows []sessionRow) ([]*auth.Session, error) {
+	out := make([]*auth.Session, len(rows))
+	for i := range rows {
+		var err error
+		if out[i], err = sessionToDomain(&rows[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // refreshTokenToRow converts a refresh token for storage.

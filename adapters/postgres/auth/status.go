@@ -30,12 +30,13 @@ var _ auth.SessionStatus = (*SessionStatus)(nil)
 
 // sessionStateSQL tells whether session ?0 is active (not revoked, neither past its
 // absolute expiry nor idle for ?1 microseconds, its account active) and its account's role
-// and locale.
+// id, role and locale.
 const sessionStateSQL = `
 SELECT s.revoked_at IS NULL
        AND s.expires_at > now()
        AND s.last_used_at + ?1 * interval '1 microsecond' > now()
        AND u.status = 'active' AS active,
+       u.id AS user_id,
        u.role,
        u.locale
 FROM sessions s JOIN users u ON u.id = s.user_id
@@ -44,9 +45,10 @@ WHERE s.id = ?0`
 // SessionState implements auth.SessionStatus; an unknown session is inactive, without error.
 func (s *SessionStatus) SessionState(ctx context.Context, id uuid.UUID) (auth.SessionState, error) {
 	var st struct {
-		Active bool   `bun:"active"`
-		Role   string `bun:"role"`
-		Locale string `bun:"locale"`
+		Active bool      `bun:"active"`
+		UserID uuid.UUID `bun:"user_id,type:uuid"`
+		Role   string    `bun:"role"`
+		Locale string    `bun:"locale"`
 	}
 	err := postgres.Conn(ctx, s.db).NewRaw(sessionStateSQL, id, s.idle.Microseconds()).Scan(ctx, &st)
 	if postgres.NoRows(err) {
@@ -55,5 +57,5 @@ func (s *SessionStatus) SessionState(ctx context.Context, id uuid.UUID) (auth.Se
 	if err != nil {
 		return auth.SessionState{}, fmt.Errorf("state of session %s: %w", id, err)
 	}
-	return auth.SessionState{Active: st.Active, Role: kernel.Role(st.Role), Locale: kernel.Locale(st.Locale)}, nil
+	return auth.SessionState{Active: st.Active, UserID: st.UserID, Role: kernel.Role(st.Role), Locale: kernel.Locale(st.Locale)}, nil
 }

@@ -27,17 +27,17 @@ func TestSessionState(t *testing.T) {
 		id   uuid.UUID
 		want auth.SessionState
 	}{
-		{"active", f.session(t, user, now.Add(-time.Minute), now.Add(time.Hour), never).ID,
+		{"active", f.session(t, user, now.Add(-time.Minute), now.Add(time.Hour), never).ID(),
 			auth.SessionState{Active: true, Role: kernel.RoleUser, Locale: kernel.LocaleEN}},
-		{"admin", f.session(t, admin, now.Add(-time.Minute), now.Add(time.Hour), never).ID,
+		{"admin", f.session(t, admin, now.Add(-time.Minute), now.Add(time.Hour), never).ID(),
 			auth.SessionState{Active: true, Role: kernel.RoleAdmin, Locale: kernel.LocaleDE}},
-		{"revoked", f.session(t, user, now.Add(-time.Minute), now.Add(time.Hour), now.Add(-time.Second)).ID,
+		{"revoked", f.session(t, user, now.Add(-time.Minute), now.Add(time.Hour), now.Add(-time.Second)).ID(),
 			auth.SessionState{Role: kernel.RoleUser, Locale: kernel.LocaleEN}},
-		{"expired", f.session(t, admin, now.Add(-2*time.Minute), now.Add(-time.Minute), never).ID,
+		{"expired", f.session(t, admin, now.Add(-2*time.Minute), now.Add(-time.Minute), never).ID(),
 			auth.SessionState{Role: kernel.RoleAdmin, Locale: kernel.LocaleDE}},
-		{"idle", f.session(t, user, now.Add(-idle-time.Minute), now.Add(time.Hour), never).ID,
+		{"idle", f.session(t, user, now.Add(-idle-time.Minute), now.Add(time.Hour), never).ID(),
 			auth.SessionState{Role: kernel.RoleUser, Locale: kernel.LocaleEN}},
-		{"account disabled", f.session(t, disabled, now.Add(-time.Minute), now.Add(time.Hour), never).ID,
+		{"account disabled", f.session(t, disabled, now.Add(-time.Minute), now.Add(time.Hour), never).ID(),
 			auth.SessionState{Role: kernel.RoleUser, Locale: kernel.LocaleEN}},
 		{"unknown", kernel.NewID(), auth.SessionState{}},
 	}
@@ -61,13 +61,13 @@ func TestSessionStateIdleFollowsTouch(t *testing.T) {
 	short, long := NewSessionStatus(f.db, 5*time.Minute), NewSessionStatus(f.db, 15*time.Minute)
 	check := func(st *SessionStatus, want bool) {
 		t.Helper()
-		if got, err := st.SessionState(f.ctx, s.ID); err != nil || got.Active != want {
+		if got, err := st.SessionState(f.ctx, s.ID()); err != nil || got.Active != want {
 			t.Errorf("active = %v, %v; want %v", got.Active, err, want)
 		}
 	}
 	check(short, false)
 	check(long, true)
-	if err := f.store.TouchSession(f.ctx, s.ID, now); err != nil {
+	if err := f.store.TouchSession(f.ctx, s.ID(), now); err != nil {
 		t.Fatal(err)
 	}
 	check(short, true)

@@ -64,7 +64,7 @@ func (s *Store) DeleteCredentials(ctx context.Context, userID uuid.UUID) error {
 // CreateSession implements auth.Store.
 func (s *Store) CreateSession(ctx context.Context, sess *auth.Session) error {
 	if _, err := postgres.Conn(ctx, s.db).NewInsert().Model(sessionToRow(sess)).Exec(ctx); err != nil {
-		return fmt.Errorf("create session %s: %w", sess.ID, err)
+		return fmt.Errorf("create session %s: %w", sess.ID(), err)
 	}
 	return nil
 }
@@ -79,7 +79,7 @@ func (s *Store) SessionForUpdate(ctx context.Context, id uuid.UUID) (*auth.Sessi
 	if err != nil {
 		return nil, fmt.Errorf("lock session %s: %w", id, err)
 	}
-	return sessionToDomain(&row), nil
+	return sessionToDomain(&row)
 }
 
 // ActiveSessions implements auth.Store: the user's sessions that are not revoked and
@@ -93,11 +93,7 @@ func (s *Store) ActiveSessions(ctx context.Context, userID uuid.UUID, now time.T
 	if err != nil {
 		return nil, fmt.Errorf("active sessions of %s: %w", userID, err)
 	}
-	sessions := make([]*auth.Session, len(rows))
-	for i := range rows {
-		sessions[i] = sessionToDomain(&rows[i])
-	}
-	return sessions, nil
+	return sessionsToDomain(rows)
 }
 
 // TouchSession implements auth.Store: it records that the session was used at now;
@@ -115,19 +111,19 @@ func (s *Store) TouchSession(ctx context.Context, id uuid.UUID, now time.Time) e
 }
 
 // RevokeSessions implements auth.Store: it revokes every session of the user not yet
-// revoked, except `except` (uuid.Nil excepts none), and returns the ids it revoked.
-func (s *Store) RevokeSessions(ctx context.Context, userID, except uuid.UUID, reason string, now time.Time) ([]uuid.UUID, error) {
+// revoked, except `except` (uuid.Nil excepts none), and returns those it revoked.
+func (s *Store) RevokeSessions(ctx context.Context, userID, except uuid.UUID, reason string, now time.Time) ([]*auth.Session, error) {
 	q := postgres.Conn(ctx, s.db).NewUpdate().Model((*sessionRow)(nil)).
 		Set("revoked_at = ?", now).Set("revoke_reason = ?", reason).
 		Where("user_id = ?", userID).Where("revoked_at IS NULL")
 	if except != uuid.Nil {
 		q = q.Where("id <> ?", except)
 	}
-	var ids []uuid.UUID
-	if err := q.Returning("id").Scan(ctx, &ids); err != nil {
+	var rows []sessionRow
+	if err := q.Returning("*").Scan(ctx, &rows); err != nil {
 		return nil, fmt.Errorf("revoke sessions of %s: %w", userID, err)
 	}
-	return ids, nil
+	return sessionsToDomain(rows)
 }
 
 // RevokeSession implements auth.Store: it revokes the session and reports whether it

@@ -51,7 +51,7 @@ func TestSessionRoundTrip(t *testing.T) {
 	uid := f.user(t, kernel.RoleUser, "active")
 	revoked := f.session(t, uid, f.now, f.now.Add(time.Hour), f.now.Add(time.Minute))
 	for _, want := range []*auth.Session{f.activeSession(t, uid), revoked} {
-		got, err := f.store.SessionForUpdate(f.ctx, want.ID)
+		got, err := f.store.SessionForUpdate(f.ctx, want.ID())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -62,12 +62,12 @@ func TestSessionRoundTrip(t *testing.T) {
 	}
 
 	later := f.now.Add(time.Hour)
-	if err := f.store.TouchSession(f.ctx, revoked.ID, later); err != nil {
+	if err := f.store.TouchSession(f.ctx, revoked.ID(), later); err != nil {
 		t.Fatal(err)
 	}
-	got, _ := f.store.SessionForUpdate(f.ctx, revoked.ID)
-	if !got.LastUsedAt.Equal(later) {
-		t.Errorf("after touch: last used %v, want %v", got.LastUsedAt, later)
+	got, _ := f.store.SessionForUpdate(f.ctx, revoked.ID())
+	if !got.Record().LastUsedAt.Equal(later) {
+		t.Errorf("after touch: last used %v, want %v", got.Record().LastUsedAt, later)
 	}
 	if err := f.store.TouchSession(f.ctx, kernel.NewID(), later); !errors.Is(err, auth.ErrSessionNotFound) {
 		t.Errorf("touch unknown: got %v, want ErrSessionNotFound", err)
@@ -113,24 +113,31 @@ func TestRevokeSessions(t *testing.T) {
 		except, want := uuid.Nil, []uuid.UUID{}
 		for i, s := range sessions {
 			if i == tt.except {
-				except = s.ID
+				except = s.ID()
 				continue
 			}
-			want = append(want, s.ID)
+			want = append(want, s.ID())
 		}
-		got, err := f.store.RevokeSessions(f.ctx, uid, except, "password_changed", f.now)
+		revoked, err := f.store.RevokeSessions(f.ctx, uid, except, "password_changed", f.now)
 		if err != nil {
 			t.Fatal(err)
+		}
+		got := make([]uuid.UUID, len(revoked))
+		for i, s := range revoked {
+			got[i] = s.ID()
+			if r := s.Record(); r.RevokeReason != "password_changed" || !r.RevokedAt.Equal(f.now) {
+				t.Errorf("%s: returned %+v, not revoked", tt.name, r)
+			}
 		}
 		slices.SortFunc(got, func(a, b uuid.UUID) int { return slices.Compare(a[:], b[:]) })
 		assertEqual(t, tt.name+": revoked ids", got, want)
 		if again, err := f.store.RevokeSessions(f.ctx, uid, except, "again", f.now); err != nil || len(again) != 0 {
 			t.Errorf("%s: second call revoked %v, %v", tt.name, again, err)
 		}
-		if s, _ := f.store.SessionForUpdate(f.ctx, want[0]); s.RevokeReason != "password_changed" || !s.RevokedAt.Equal(f.now) {
+		if s, _ := f.store.SessionForUpdate(f.ctx, want[0]); s.Record().RevokeReason != "password_changed" || !s.Record().RevokedAt.Equal(f.now) {
 			t.Errorf("%s: revoked session stored as %+v", tt.name, s)
 		}
-		if s, _ := f.store.SessionForUpdate(f.ctx, already.ID); s.RevokeReason != "test" {
+		if s, _ := f.store.SessionForUpdate(f.ctx, already.ID()); s.Record().RevokeReason != "test" {
 			t.Errorf("%s: an already revoked session was revoked again: %+v", tt.name, s)
 		}
 		if n := f.count(t, "sessions", "user_id = ? AND revoked_at IS NULL", uid); n != len(sessions)-len(want) {
@@ -144,7 +151,7 @@ func TestRevokeSession(t *testing.T) {
 	f := newFixture(t)
 	s := f.activeSession(t, f.user(t, kernel.RoleUser, "active"))
 	for i, want := range []bool{true, false} {
-		got, err := f.store.RevokeSession(f.ctx, s.ID, "logout", f.now)
+		got, err := f.store.RevokeSession(f.ctx, s.ID(), "logout", f.now)
 		if err != nil || got != want {
 			t.Errorf("call %d: got %v, %v; want %v", i, got, err, want)
 		}
@@ -161,7 +168,7 @@ func TestDeleteSessions(t *testing.T) {
 	a := f.activeSession(t, uid)
 	b := f.session(t, uid, f.now, f.now.Add(time.Hour), f.now)
 	kept := f.activeSession(t, other)
-	rt := auth.RefreshToken{ID: kernel.NewID(), SessionID: a.ID, Hash: auth.HashToken("a"), CreatedAt: f.now}
+	rt := auth.RefreshToken{ID: kernel.NewID(), SessionID: a.ID(), Hash: auth.HashToken("a"), CreatedAt: f.now}
 	if err := f.store.CreateRefreshToken(f.ctx, rt); err != nil {
 		t.Fatal(err)
 	}
@@ -171,11 +178,11 @@ func TestDeleteSessions(t *testing.T) {
 		t.Fatal(err)
 	}
 	slices.SortFunc(got, func(x, y uuid.UUID) int { return slices.Compare(x[:], y[:]) })
-	assertEqual(t, "deleted ids", got, []uuid.UUID{a.ID, b.ID})
+	assertEqual(t, "deleted ids", got, []uuid.UUID{a.ID(), b.ID()})
 	if _, err := f.store.RefreshTokenForUpdate(f.ctx, rt.Hash); !errors.Is(err, auth.ErrInvalidRefreshToken) {
 		t.Errorf("refresh token outlived its session: %v", err)
 	}
-	if _, err := f.store.SessionForUpdate(f.ctx, kept.ID); err != nil {
+	if _, err := f.store.SessionForUpdate(f.ctx, kept.ID()); err != nil {
 		t.Errorf("another user's session went: %v", err)
 	}
 	if got, err := f.store.DeleteSessions(f.ctx, uid); err != nil || len(got) != 0 {
@@ -187,7 +194,7 @@ func TestRefreshTokens(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	s := f.activeSession(t, f.user(t, kernel.RoleUser, "active"))
-	rt := auth.RefreshToken{ID: kernel.NewID(), SessionID: s.ID, Hash: auth.HashToken("token"), CreatedAt: f.now}
+	rt := auth.RefreshToken{ID: kernel.NewID(), SessionID: s.ID(), Hash: auth.HashToken("token"), CreatedAt: f.now}
 	if err := f.store.CreateRefreshToken(f.ctx, rt); err != nil {
 		t.Fatal(err)
 	}
@@ -221,8 +228,8 @@ func TestTransactionJoined(t *testing.T) {
 	boom := errors.New("boom")
 	var s *auth.Session
 	err := tx.Do(f.ctx, func(ctx context.Context) error {
-		s = &auth.Session{ID: kernel.NewID(), UserID: uid, CreatedAt: f.now, LastUsedAt: f.now, ExpiresAt: f.now.Add(time.Hour)}
-		rt := auth.RefreshToken{ID: kernel.NewID(), SessionID: s.ID, Hash: auth.HashToken("t"), CreatedAt: f.now}
+		s = mustSession(t, auth.SessionRecord{ID: kernel.NewID(), UserID: uid, CreatedAt: f.now, LastUsedAt: f.now, ExpiresAt: f.now.Add(time.Hour)})
+		rt := auth.RefreshToken{ID: kernel.NewID(), SessionID: s.ID(), Hash: auth.HashToken("t"), CreatedAt: f.now}
 		ott := auth.OneTimeToken{ID: kernel.NewID(), UserID: uid, Purpose: auth.PurposeEmailVerify,
 			Hash: auth.HashToken("o"), CreatedAt: f.now, ExpiresAt: f.now.Add(time.Hour)}
 		errs := []error{
@@ -232,10 +239,10 @@ func TestTransactionJoined(t *testing.T) {
 		if err := errors.Join(errs...); err != nil {
 			return err
 		}
-		if _, err := f.store.SessionForUpdate(ctx, s.ID); err != nil {
+		if _, err := f.store.SessionForUpdate(ctx, s.ID()); err != nil {
 			return err
 		}
-		if _, err := f.store.SessionForUpdate(f.ctx, s.ID); !errors.Is(err, auth.ErrSessionNotFound) {
+		if _, err := f.store.SessionForUpdate(f.ctx, s.ID()); !errors.Is(err, auth.ErrSessionNotFound) {
 			t.Errorf("uncommitted session visible outside the transaction: %v", err)
 		}
 		return boom
@@ -255,13 +262,13 @@ func TestLocks(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	s := f.activeSession(t, f.user(t, kernel.RoleUser, "active"))
-	rt := auth.RefreshToken{ID: kernel.NewID(), SessionID: s.ID, Hash: auth.HashToken("t"), CreatedAt: f.now}
+	rt := auth.RefreshToken{ID: kernel.NewID(), SessionID: s.ID(), Hash: auth.HashToken("t"), CreatedAt: f.now}
 	if err := f.store.CreateRefreshToken(f.ctx, rt); err != nil {
 		t.Fatal(err)
 	}
 	locks := map[string]func(ctx context.Context) error{
 		"SessionForUpdate": func(ctx context.Context) error {
-			_, err := f.store.SessionForUpdate(ctx, s.ID)
+			_, err := f.store.SessionForUpdate(ctx, s.ID())
 			return err
 		},
 		"RefreshTokenForUpdate": func(ctx context.Context) error {

@@ -115,7 +115,7 @@ func TestPrune(t *testing.T) {
 		f.activeSession(t, uid),
 	}
 	for i, s := range append(gone, kept...) {
-		rt := auth.RefreshToken{ID: kernel.NewID(), SessionID: s.ID, Hash: auth.HashToken(s.ID.String()), CreatedAt: s.CreatedAt}
+		rt := auth.RefreshToken{ID: kernel.NewID(), SessionID: s.ID(), Hash: auth.HashToken(s.ID().String()), CreatedAt: s.Record().CreatedAt}
 		if err := f.store.CreateRefreshToken(f.ctx, rt); err != nil {
 			t.Fatalf("refresh token %d: %v", i, err)
 		}

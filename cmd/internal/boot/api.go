@@ -2,34 +2,42 @@ package boot
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/fx"
 
-	httpaudit "github.com/keelhq/keel/adapters/http/audit"
-	httpauth "github.com/keelhq/keel/adapters/http/auth"
 	"github.com/keelhq/keel/adapters/http/authn"
 	"github.com/keelhq/keel/adapters/http/guard"
-	httpuser "github.com/keelhq/keel/adapters/http/user"
-	"github.com/keelhq/keel/adapters/http/web"
+	"github.com/keelhq/keel/adapters/http/route"
+	"github.com/keelhq/keel/adapters/http/server"
 	"github.com/keelhq/keel/adapters/redis/ratelimit"
 	"github.com/keelhq/keel/adapters/redis/sessions"
-	"github.com/keelhq/keel/application/identity"
-	"github.com/keelhq/keel/domain/audit"
 	"github.com/keelhq/keel/domain/auth"
-	"github.com/keelhq/keel/domain/user"
 	"github.com/keelhq/keel/platform/config"
+	"github.com/keelhq/keel/platform/health"
 	"github.com/keelhq/keel/platform/i18n"
 )
 
-// API mounts the public /v1 routes: rate limits first, then every context's handlers.
+// apiInfo heads the OpenAPI document.
+var apiInfo = route.Info{
+	Title:   "Keel API",
+	Version: "1.0.0",
+	Description: "Keel's public HTTP API. Errors are RFC 9457 problem details (application/problem+json) " +
+		"with a stable `code` and a `requestId` equal to the X-Request-Id header; messages are localized " +
+		"(?lang=, then Accept-Language, then the account's locale, then en).",
+}
+
+// API serves the public surface: the per-IP rate limit on /v1, every context's routes
+// (authenticated where they are not public), the OpenAPI document and its docs page.
 var API = fx.Module("api",
-	fx.Provide(
-		fx.Annotate(newAPIRoutes, fx.ResultTags(`group:"routes"`), fx.As(new(Routes))),
-	),
+	fx.Provide(newGuard),
+	fx.Invoke(mountAPI),
 	// The api hears other instances' session changes for the life of the process.
 	fx.Invoke(func(lc fx.Lifecycle, c *sessions.Cache) {
 		lc.Append(fx.Hook{
@@ -39,51 +47,50 @@ var API = fx.Module("api",
 	}),
 )
 
-// apiRoutes mounts the /v1 surface in a fixed order.
-type apiRoutes struct {
-	perIP    fiber.Handler
-	handlers []Routes
-}
-
-func (r *apiRoutes) Mount(app fiber.Router) {
-	app.Use("/v1", r.perIP)
-	for _, h := range r.handlers {
-		h.Mount(app)
-	}
-}
-
-type apiDeps struct {
-	fx.In
-	Config       *config.Config
-	Log          *slog.Logger
-	Redis        *redis.Client
-	Bundle       *i18n.Bundle
-	Auth         *auth.Service
-	Users        *user.Service
-	Audit        *audit.Service
-	Registration *identity.Registration
-}
-
-func newAPIRoutes(d apiDeps) *apiRoutes {
-	rl := d.Config.RateLimit
-	g := &guard.Guard{
-		Limiter: ratelimit.New(d.Redis, d.Config.Redis.KeyPrefix, d.Log),
+func newGuard(cfg *config.Config, rdb *redis.Client, log *slog.Logger) *guard.Guard {
+	rl := cfg.RateLimit
+	return &guard.Guard{
+		Limiter: ratelimit.New(rdb, cfg.Redis.KeyPrefix, log),
 		Enabled: rl.Enabled,
 		PerIP:   ratelimit.Limit{Rate: rl.PerIP, Burst: rl.PerIPBurst, Period: time.Minute},
 		Auth:    ratelimit.Limit{Rate: rl.Auth, Burst: rl.AuthBurst, Period: time.Minute},
-		Log:     d.Log,
+		Log:     log,
 	}
+}
+
+// mountAPI mounts the /v1 routes behind the per-IP limit, and serves the document that
+// describes them with the operational routes.
+func mountAPI(d apiDeps) error {
+	app, routes := d.App, d.Routes
+	app.Use("/v1", d.Guard.PerIPLimit)
 	mw := &authn.Middleware{Auth: d.Auth, Bundle: d.Bundle}
-	cursors := web.NewCursors(d.Config.Auth.CursorSecret)
-	return &apiRoutes{
-		perIP: g.PerIPLimit,
-		handlers: []Routes{
-			&httpauth.Handler{
-				Auth: d.Auth, Registration: d.Registration, Users: d.Users, SignedIn: mw.SignedIn, Throttle: g,
-				Origins: web.NewOrigins(d.Config.CORSAllowedOrigins), CookieMaxAge: d.Config.Auth.SessionMaxTTL,
-			},
-			&httpuser.Handler{Users: d.Users, Cursors: cursors, SignedIn: mw.SignedIn, Admin: mw.Admin},
-			&httpaudit.Handler{Audit: d.Audit, Cursors: cursors, SignedIn: mw.SignedIn, Admin: mw.Admin},
-		},
+	(&route.Mounter{Authenticate: mw.SignedIn}).Mount(app, routes...)
+
+	var doc []byte
+	openapi := route.Raw[map[string]any](route.Route{
+		Method: http.MethodGet, Path: "/openapi.json", ID: "ops.openapi", Tags: []string{"Operations"},
+		Summary: "This document (OpenAPI 3.1)",
+	}, fiber.MIMEApplicationJSON, func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+		return c.Send(doc)
+	})
+	all := append(append(server.OpsRoutes(d.Health, d.Registry), openapi), routes...)
+	var err error
+	if doc, err = route.Document(apiInfo, all...); err != nil {
+		return fmt.Errorf("openapi document: %w", err)
 	}
+	new(route.Mounter).Mount(app, openapi)
+	return nil
+}
+
+// apiDeps are what the public surface is built from.
+type apiDeps struct {
+	fx.In
+	App      *fiber.App
+	Guard    *guard.Guard
+	Auth     *auth.Service
+	Bundle   *i18n.Bundle
+	Health   *health.Checker
+	Registry *prometheus.Registry
+	Routes   []route.Route `group:"routes"`
 }

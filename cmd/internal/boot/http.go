@@ -17,26 +17,15 @@ import (
 	"github.com/keelhq/keel/platform/i18n"
 )
 
-// Routes is implemented by each context's HTTP adapter; the api mounts every one it is
-// given in the "routes" group.
-type Routes interface {
-	Mount(r fiber.Router)
-}
-
 // HTTP serves the process's Fiber application on HTTP_ADDR. The listener is bound in
 // OnStart, so a port in use fails the start with a message naming it.
 var HTTP = fx.Module("http",
-	fx.Provide(fx.Annotate(newApp, fx.ParamTags(``, ``, ``, ``, ``, `group:"routes"`))),
+	fx.Provide(newApp),
 	fx.Invoke(serve),
 )
 
-func newApp(cfg *config.Config, log *slog.Logger, bundle *i18n.Bundle, reg *prometheus.Registry,
-	checker *health.Checker, routes []Routes) *fiber.App {
-	app := server.New(server.Deps{Config: cfg, Logger: log, Bundle: bundle, Registry: reg, Health: checker})
-	for _, r := range routes {
-		r.Mount(app)
-	}
-	return app
+func newApp(cfg *config.Config, log *slog.Logger, bundle *i18n.Bundle, reg *prometheus.Registry, checker *health.Checker) *fiber.App {
+	return server.New(server.Deps{Config: cfg, Logger: log, Bundle: bundle, Registry: reg, Health: checker})
 }
 
 func serve(lc fx.Lifecycle, app *fiber.App, cfg *config.Config, log *slog.Logger) {

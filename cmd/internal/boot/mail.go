@@ -5,6 +5,7 @@ import (
 
 	"go.uber.org/fx"
 
+	"github.com/keelhq/keel/adapters/jobs"
 	"github.com/keelhq/keel/adapters/mail"
 	"github.com/keelhq/keel/application/mailing"
 	"github.com/keelhq/keel/platform/config"
@@ -12,10 +13,11 @@ import (
 	"github.com/keelhq/keel/ports"
 )
 
-// Mail provides the configured mailer and the templated e-mail sender.
+// Mail provides the configured mailer, the templated e-mail sender and its job.
 var Mail = fx.Module("mail",
 	fx.Provide(
 		newMailer,
+		JobHandler(func(s *mailing.Sender) jobs.Registration { return jobs.Handle(s.Work) }),
 		func(b *i18n.Bundle, m ports.Mailer) *mailing.Sender {
 			return &mailing.Sender{Renderer: mail.NewTemplates(b), Mailer: m}
 		},

@@ -9,29 +9,18 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/keelhq/keel/adapters/jobs"
-	"github.com/keelhq/keel/application/mailing"
-	"github.com/keelhq/keel/domain/auth"
 	"github.com/keelhq/keel/platform/config"
 	"github.com/keelhq/keel/platform/database"
 )
 
-// Worker runs River on the shared pgx pool with every job kind registered in the "jobs"
-// group. On stop it lets in-flight jobs finish until the shutdown deadline, then cancels
+// Worker runs River on the shared pgx pool with every job kind the modules contribute. On stop it lets in-flight jobs finish until the shutdown deadline, then cancels
 // them (River retries cancelled jobs).
 var Worker = fx.Module("worker",
 	fx.Provide(
-		JobHandler(func(s *mailing.Sender) jobs.Registration { return jobs.Handle(s.Work) }),
-		JobHandler(func(a *auth.Service) jobs.Registration { return jobs.Handle(a.WorkPasswordReset) }),
-		JobHandler(func(a *auth.Service) jobs.Registration { return jobs.Handle(a.WorkEmailVerification) }),
-		fx.Annotate(newWorker, fx.ParamTags(``, ``, ``, `group:"jobs"`)),
+		fx.Annotate(newWorker, fx.ParamTags(``, ``, ``, groupJobs)),
 	),
 	fx.Invoke(func(*river.Client[pgx.Tx]) {}),
 )
-
-// JobHandler annotates a constructor of a job registration for the worker's group.
-func JobHandler(ctor any) any {
-	return fx.Annotate(ctor, fx.ResultTags(`group:"jobs"`))
-}
 
 func newWorker(lc fx.Lifecycle, cfg *config.Config, db *database.DB, regs []jobs.Registration, log *slog.Logger) (*river.Client[pgx.Tx], error) {
 	client, err := jobs.NewWorker(db.Pool, regs, jobs.WorkerOptions{
