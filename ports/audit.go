@@ -25,15 +25,15 @@ type AuditTrail interface {
 	Record(ctx context.Context, rec AuditRecord) error
 }
 
-// Event is a domain event bound for subscribers, written to the outbox in the same
-// transaction as the change and relayed later.
-type Event struct {
-	// Name is "<entity>.<verb>", e.g. "user.registered".
-	Name string
-	// Topic routes the event, e.g. "user:<id>".
-	Topic string
-	// Data is the resource as the API returns it.
-	Data any
+// Event is a domain event bound for subscribers: a typed value of the context that emits
+// it (its name, its topic and the changed state, with no wire format), written to the
+// outbox in the same transaction as the change and relayed later. Its wire data is made at
+// the edge by the same converter as the REST resource it describes.
+type Event interface {
+	// EventName is "<entity>.<verb>", e.g. "user.updated".
+	EventName() string
+	// EventTopic routes the event, e.g. "user:<id>".
+	EventTopic() string
 }
 
 // Events records domain events in the outbox.

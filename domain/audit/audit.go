@@ -5,12 +5,14 @@ package audit
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/invopop/validation"
 
 	"github.com/keelhq/keel/domain/kernel"
+	"github.com/keelhq/keel/ports"
 )
 
 // Entry is one recorded action.
@@ -24,6 +26,51 @@ type Entry struct {
 	RequestID string
 	Changes   kernel.Changes
 	CreatedAt time.Time
+}
+
+// NewEntry turns what a context reports into an entry, applying the trail's policy: the
+// actor is rec.ActorID, else the context's actor, else none (the system); the IP and
+// request id come from the context; changes to fields whose names suggest a secret are
+// dropped, whatever the caller sent.
+func NewEntry(ctx context.Context, rec ports.AuditRecord, now time.Time) Entry {
+	actor := rec.ActorID
+	if actor == uuid.Nil {
+		if a, ok := ports.ActorFrom(ctx); ok {
+			actor = a.UserID
+		}
+	}
+	req := ports.RequestFrom(ctx)
+	return Entry{
+		ID: kernel.NewID(), ActorID: actor, Action: rec.Action, Entity: rec.Entity, EntityID: rec.EntityID,
+		IP: req.IP, RequestID: req.RequestID, Changes: withoutSecrets(rec.Changes), CreatedAt: kernel.Timestamp(now),
+	}
+}
+
+// secretWords mark a field that must never reach the trail, matched case-insensitively
+// anywhere in its name ("password", "new_password_hash", "refresh_token", ...).
+var secretWords = []string{"password", "token", "hash", "secret"}
+
+// withoutSecrets returns a copy of ch, never nil, without the fields whose names contain
+// a secret word.
+func withoutSecrets(ch kernel.Changes) kernel.Changes {
+	out := make(kernel.Changes, len(ch))
+	for field, c := range ch {
+		if !isSecret(field) {
+			out[field] = c
+		}
+	}
+	return out
+}
+
+// isSecret reports whether a field's name contains a secret word.
+func isSecret(field string) bool {
+	field = strings.ToLower(field)
+	for _, w := range secretWords {
+		if strings.Contains(field, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // Filter narrows the listing; zero fields do not filter.
@@ -45,28 +92,4 @@ func (f Filter) Validate() error {
 		return validation.Errors{"to": ErrInvalidRange}
 	}
 	return nil
-}
-
-// Repository reads the trail.
-type Repository interface {
-	// List returns up to page.Limit+1 entries matching f, newest first, after page.After.
-	List(ctx context.Context, f Filter, page kernel.Page) ([]Entry, error)
-}
-
-// Service holds the audit context's actions.
-type Service struct {
-	Repo Repository
-}
-
-// List returns one page of entries and whether more follow.
-func (s *Service) List(ctx context.Context, f Filter, page kernel.Page) ([]Entry, bool, error) {
-	if err := f.Validate(); err != nil {
-		return nil, false, err
-	}
-	entries, err := s.Repo.List(ctx, f, page)
-	if err != nil {
-		return nil, false, err
-	}
-	entries, more := kernel.Trim(entries, page)
-	return entries, more, nil
 }

@@ -2,8 +2,10 @@ package user
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/invopop/validation"
@@ -23,8 +25,27 @@ type Service struct {
 	Clock  ports.Clock
 }
 
-// Get returns a user by id.
-func (s *Service) Get(ctx context.Context, id uuid.UUID) (*User, error) {
+// NewService returns the user context's actions over its ports, refusing a missing one.
+func NewService(repo Repository, access Access, tx ports.Tx, trail ports.AuditTrail, events ports.Events, clock ports.Clock) (*Service, error) {
+	if repo == nil || access == nil || tx == nil || trail == nil || events == nil || clock == nil {
+		return nil, errors.New("user: every port is required")
+	}
+	return &Service{Repo: repo, Access: access, Tx: tx, Audit: trail, Events: events, Clock: clock}, nil
+}
+
+// Me returns the actor's own account.
+func (s *Service) Me(ctx context.Context, actor ports.Actor) (*User, error) {
+	if err := selfOnly(actor); err != nil {
+		return nil, err
+	}
+	return s.Repo.Get(ctx, actor.UserID)
+}
+
+// Get returns any account, for an administrator.
+func (s *Service) Get(ctx context.Context, actor ports.Actor, id uuid.UUID) (*User, error) {
+	if err := adminOnly(actor); err != nil {
+		return nil, err
+	}
 	return s.Repo.Get(ctx, id)
 }
 
@@ -34,13 +55,16 @@ type ProfileChange struct {
 	Locale *string
 }
 
-// UpdateProfile applies a user's edit of their own name and locale.
-func (s *Service) UpdateProfile(ctx context.Context, id uuid.UUID, in ProfileChange) (*User, error) {
+// UpdateProfile applies the actor's edit of their own name and locale.
+func (s *Service) UpdateProfile(ctx context.Context, actor ports.Actor, in ProfileChange) (*User, error) {
+	if err := selfOnly(actor); err != nil {
+		return nil, err
+	}
 	name, locale, err := parseProfile(in.Name, in.Locale)
 	if err != nil {
 		return nil, err
 	}
-	return s.change(ctx, id, false, func(ctx context.Context, u *User, ch kernel.Changes) error {
+	return s.change(ctx, actor.UserID, false, func(ctx context.Context, u *User, ch kernel.Changes) error {
 		now := s.Clock.Now()
 		if name != nil {
 			u.Rename(*name, now, ch)
@@ -83,7 +107,10 @@ type AdminChange struct {
 
 // AdminUpdate applies an administrator's edit. Disabling an account revokes its sessions;
 // no change may leave the service without an active administrator.
-func (s *Service) AdminUpdate(ctx context.Context, id uuid.UUID, in AdminChange) (*User, error) {
+func (s *Service) AdminUpdate(ctx context.Context, actor ports.Actor, id uuid.UUID, in AdminChange) (*User, error) {
+	if err := adminOnly(actor); err != nil {
+		return nil, err
+	}
 	role, status, name, err := parseAdminChange(in)
 	if err != nil {
 		return nil, err
@@ -149,8 +176,11 @@ func (s *Service) otherAdmin(ctx context.Context, id uuid.UUID) bool {
 }
 
 // Delete anonymises and disables the account and erases its credentials and sessions;
-// its audit trail stays.
-func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
+// its audit trail stays. Administrators only.
+func (s *Service) Delete(ctx context.Context, actor ports.Actor, id uuid.UUID) error {
+	if err := adminOnly(actor); err != nil {
+		return err
+	}
 	_, err := s.change(ctx, id, true, func(ctx context.Context, u *User, ch kernel.Changes) error {
 		if u.Role() == kernel.RoleAdmin && u.Active() && !s.otherAdmin(ctx, u.ID()) {
 			return ErrLastAdmin
@@ -161,8 +191,37 @@ func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
 	return err
 }
 
-// List returns one page of users matching f, and whether more follow.
-func (s *Service) List(ctx context.Context, f Filter, page kernel.Page) ([]*User, bool, error) {
+// ListQuery is an administrator's search of the accounts; empty fields do not filter.
+type ListQuery struct {
+	// Q is a prefix of the e-mail address or of the name.
+	Q      string
+	Role   string
+	Status string
+}
+
+// parseListQuery checks every filter at once.
+func parseListQuery(in ListQuery) (Filter, error) {
+	f := Filter{Q: strings.TrimSpace(in.Q)}
+	errs := validation.Errors{}
+	if in.Role != "" {
+		f.Role, errs["role"] = kernel.ParseRole(in.Role)
+	}
+	if in.Status != "" {
+		f.Status, errs["status"] = ParseStatus(in.Status)
+	}
+	return f, errs.Filter()
+}
+
+// List returns one page of the accounts matching q, and whether more follow.
+// Administrators only.
+func (s *Service) List(ctx context.Context, actor ports.Actor, q ListQuery, page kernel.Page) ([]*User, bool, error) {
+	if err := adminOnly(actor); err != nil {
+		return nil, false, err
+	}
+	f, err := parseListQuery(q)
+	if err != nil {
+		return nil, false, err
+	}
 	users, err := s.Repo.List(ctx, f, page)
 	if err != nil {
 		return nil, false, err
@@ -218,7 +277,7 @@ func (s *Service) record(ctx context.Context, u *User, event string, ch kernel.C
 	}); err != nil {
 		return err
 	}
-	return s.Events.Publish(ctx, ports.Event{Name: event, Topic: Topic(u.ID()), Data: PayloadOf(u)})
+	return s.Events.Publish(ctx, Event{Name: event, User: u.Record()})
 }
 
 // Register stores a new account with its audit record and event; the caller provides the
@@ -238,7 +297,7 @@ func (s *Service) Register(ctx context.Context, u *User) error {
 	}); err != nil {
 		return err
 	}
-	return s.Events.Publish(ctx, ports.Event{Name: EventRegistered, Topic: Topic(u.ID()), Data: PayloadOf(u)})
+	return s.Events.Publish(ctx, Event{Name: EventRegistered, User: rec})
 }
 
 // VerifyEmail marks the user's address as confirmed.

@@ -1,10 +1,6 @@
 package user
 
-import (
-	"time"
-
-	"github.com/google/uuid"
-)
+import "github.com/google/uuid"
 
 // Event names emitted by the user context.
 const (
@@ -13,27 +9,20 @@ const (
 	EventDeleted    = "user.deleted"
 )
 
-// Payload is a user as the API shows it: the REST resource and the data of the context's
-// events alike. Times are UTC.
-type Payload struct {
-	ID            uuid.UUID `json:"id"`
-	Email         string    `json:"email"`
-	Name          string    `json:"name"`
-	Role          string    `json:"role"`
-	Status        string    `json:"status"`
-	Locale        string    `json:"locale"`
-	EmailVerified bool      `json:"emailVerified"`
-	CreatedAt     time.Time `json:"createdAt"`
-	UpdatedAt     time.Time `json:"updatedAt"`
+// Event is a change to an account, for the subscribers of the account's topic: which
+// change, and the account's state after it.
+type Event struct {
+	// Name is EventRegistered, EventUpdated or EventDeleted.
+	Name string
+	// User is the account's state after the change.
+	User Record
 }
 
-// PayloadOf converts u for an event.
-func PayloadOf(u *User) Payload {
-	return Payload{
-		ID: u.id, Email: string(u.email), Name: string(u.name), Role: string(u.role), Status: string(u.status),
-		Locale: string(u.locale), EmailVerified: u.EmailVerified(), CreatedAt: u.createdAt.UTC(), UpdatedAt: u.updatedAt.UTC(),
-	}
-}
+// EventName implements ports.Event.
+func (e Event) EventName() string { return e.Name }
+
+// EventTopic implements ports.Event: the account's own topic.
+func (e Event) EventTopic() string { return Topic(e.User.ID) }
 
 // Topic is the event topic of a user's own stream.
 func Topic(id uuid.UUID) string { return "user:" + id.String() }

@@ -189,7 +189,7 @@ func (u *User) VerifyEmail(now time.Time, ch kernel.Changes) {
 	if u.EmailVerified() {
 		return
 	}
-	ch.Set("emailVerified", false, true)
+	ch.Set("email_verified", false, true)
 	u.emailVerifiedAt = kernel.Timestamp(now)
 	u.touch(now, ch)
 }

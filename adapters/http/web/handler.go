@@ -106,6 +106,9 @@ func classify(err error, loc *i18n.Localizer) (*Error, []validate.FieldError) {
 		return werr, nil
 	case errors.As(err, &verrs):
 		fields, _ := validate.Fields(verrs, loc)
+		for i := range fields {
+			fields[i].Field = APIName(fields[i].Field)
+		}
 		return ValidationFailed(len(fields)), fields
 	case errors.As(err, &ferr):
 		return &Error{Status: ferr.Code, Code: codeForStatus(ferr.Code), Err: err}, nil
@@ -130,4 +133,15 @@ func classify(err error, loc *i18n.Localizer) (*Error, []validate.FieldError) {
 // ValidationFailed is the 400 for a request with n invalid fields.
 func ValidationFailed(n int) *Error {
 	return &Error{Status: http.StatusBadRequest, Code: "validation_failed", Data: map[string]any{"Count": n}}
+}
+
+// Describe returns the status and code the error handler answers err with: how an
+// operation's documentation names the problems it may answer.
+func Describe(err error) (status int, code string) {
+	var verrs validation.Errors
+	if errors.As(err, &verrs) {
+		return http.StatusBadRequest, "validation_failed"
+	}
+	e, _ := classify(err, nil)
+	return e.Status, e.Code
 }

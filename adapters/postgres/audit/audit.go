@@ -1,12 +1,11 @@
-// Package audit keeps the audit trail in PostgreSQL's audit_logs table: Trail writes it
-// for every context (ports.AuditTrail) inside the caller's transaction, and Repository
-// lists it for administrators (domain/audit.Repository).
+// Package audit keeps the audit trail in PostgreSQL's audit_logs table
+// (domain/audit.Repository): entries are appended inside the caller's transaction and
+// listed for administrators.
 package audit
 
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -15,7 +14,6 @@ import (
 	"github.com/keelhq/keel/adapters/postgres"
 	"github.com/keelhq/keel/domain/audit"
 	"github.com/keelhq/keel/domain/kernel"
-	"github.com/keelhq/keel/ports"
 )
 
 // row is one audit_logs row.
@@ -45,67 +43,6 @@ func toDomain(r *row) audit.Entry {
 	}
 }
 
-// Trail implements ports.AuditTrail: each record is one audit_logs row, written in the
-// transaction carried by the context so that it commits with the change it describes.
-type Trail struct {
-	db    *bun.DB
-	clock ports.Clock
-}
-
-// NewTrail returns a Trail over db, timing records with clock.
-func NewTrail(db *bun.DB, clock ports.Clock) *Trail { return &Trail{db: db, clock: clock} }
-
-var _ ports.AuditTrail = (*Trail)(nil)
-
-// Record implements ports.AuditTrail. The actor is rec.ActorID, else the context's actor,
-// else none (the system); the IP and request id come from the context. Changes to fields
-// whose names suggest a secret are dropped, whatever the caller sent.
-func (t *Trail) Record(ctx context.Context, rec ports.AuditRecord) error {
-	actor := rec.ActorID
-	if actor == uuid.Nil {
-		if a, ok := ports.ActorFrom(ctx); ok {
-			actor = a.UserID
-		}
-	}
-	req := ports.RequestFrom(ctx)
-	r := &row{
-		ID: kernel.NewID(), ActorID: actor, Action: rec.Action, Entity: rec.Entity, EntityID: rec.EntityID,
-		IP: req.IP, RequestID: req.RequestID, Changes: withoutSecrets(rec.Changes),
-		CreatedAt: kernel.Timestamp(t.clock.Now()),
-	}
-	if _, err := postgres.Conn(ctx, t.db).NewInsert().Model(r).Exec(ctx); err != nil {
-		return fmt.Errorf("record %s of %s %s: %w", rec.Action, rec.Entity, rec.EntityID, err)
-	}
-	return nil
-}
-
-// secretWords mark a field that must never reach the trail, matched case-insensitively
-// anywhere in its name ("password", "newPasswordHash", "refresh_token", ...).
-var secretWords = []string{"password", "token", "hash", "secret"}
-
-// withoutSecrets returns a copy of ch, never nil, without the fields whose names contain
-// a secret word.
-func withoutSecrets(ch kernel.Changes) kernel.Changes {
-	out := make(kernel.Changes, len(ch))
-	for field, c := range ch {
-		if !isSecret(field) {
-			out[field] = c
-		}
-	}
-	return out
-}
-
-// isSecret reports whether a field's name contains a secret word.
-func isSecret(field string) bool {
-	field = strings.ToLower(field)
-	for _, w := range secretWords {
-		if strings.Contains(field, w) {
-			return true
-		}
-	}
-	return false
-}
-
 // Repository implements audit.Repository over audit_logs.
 type Repository struct {
 	db *bun.DB
@@ -115,6 +52,22 @@ type Repository struct {
 func NewRepository(db *bun.DB) *Repository { return &Repository{db: db} }
 
 var _ audit.Repository = (*Repository)(nil)
+
+// toRow converts an entry for audit_logs.
+func toRow(e audit.Entry) *row {
+	return &row{
+		ID: e.ID, ActorID: e.ActorID, Action: e.Action, Entity: e.Entity, EntityID: e.EntityID,
+		IP: e.IP, RequestID: e.RequestID, Changes: e.Changes, CreatedAt: e.CreatedAt,
+	}
+}
+
+// Append implements audit.Repository, in the transaction carried by ctx.
+func (r *Repository) Append(ctx context.Context, e audit.Entry) error {
+	if _, err := postgres.Conn(ctx, r.db).NewInsert().Model(toRow(e)).Exec(ctx); err != nil {
+		return fmt.Errorf("append audit entry %s: %w", e.ID, err)
+	}
+	return nil
+}
 
 // List implements audit.Repository: entries matching every non-zero field of f (From
 // inclusive, To exclusive), newest (highest UUIDv7) first, after page.After.

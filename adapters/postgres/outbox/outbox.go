@@ -33,32 +33,55 @@ type row struct {
 	PublishedAt time.Time       `bun:"published_at,nullzero"`
 }
 
+// Encoding gives the wire data of the events of one context (the REST resource the event
+// describes, made by the same converter as the REST API's); ok is false for an event it
+// does not know.
+type Encoding func(ev ports.Event) (data any, ok bool)
+
 // Events implements ports.Events over the outbox_events table.
 type Events struct {
-	db    *bun.DB
-	clock ports.Clock
+	db        *bun.DB
+	clock     ports.Clock
+	encodings []Encoding
 }
 
-// NewEvents returns Events over db, timing events with clock.
-func NewEvents(db *bun.DB, clock ports.Clock) *Events { return &Events{db: db, clock: clock} }
+// NewEvents returns Events over db, timing events with clock and encoding their data with
+// the first of encodings that knows them.
+func NewEvents(db *bun.DB, clock ports.Clock, encodings ...Encoding) *Events {
+	return &Events{db: db, clock: clock, encodings: encodings}
+}
 
 var _ ports.Events = (*Events)(nil)
 
-// Publish implements ports.Events: it inserts the event, with ev.Data as JSON (cut down
-// to its id when over MaxPayloadSize), in the transaction carried by ctx.
+// Publish implements ports.Events: it inserts the event, with its wire data as JSON (cut
+// down to its id when over MaxPayloadSize), in the transaction carried by ctx. An event
+// no encoding knows is an error: it would reach subscribers without data.
 func (e *Events) Publish(ctx context.Context, ev ports.Event) error {
-	payload, err := json.Marshal(ev.Data)
+	data, err := e.encode(ev)
 	if err != nil {
-		return fmt.Errorf("publish %s: encode data: %w", ev.Name, err)
+		return fmt.Errorf("publish %s: %w", ev.EventName(), err)
+	}
+	payload, err := json.Marshal(data)
+	if err != nil {
+		return fmt.Errorf("publish %s: encode data: %w", ev.EventName(), err)
 	}
 	r := &row{
-		ID: kernel.NewID(), Name: ev.Name, Topic: ev.Topic, Payload: capped(payload),
+		ID: kernel.NewID(), Name: ev.EventName(), Topic: ev.EventTopic(), Payload: capped(payload),
 		CreatedAt: kernel.Timestamp(e.clock.Now()),
 	}
 	if _, err := postgres.Conn(ctx, e.db).NewInsert().Model(r).Exec(ctx); err != nil {
-		return fmt.Errorf("publish %s on %s: %w", ev.Name, ev.Topic, err)
+		return fmt.Errorf("publish %s on %s: %w", ev.EventName(), ev.EventTopic(), err)
 	}
 	return nil
+}
+
+func (e *Events) encode(ev ports.Event) (any, error) {
+	for _, enc := range e.encodings {
+		if data, ok := enc(ev); ok {
+			return data, nil
+		}
+	}
+	return nil, fmt.Errorf("no encoding for event %T", ev)
 }
 
 // capped returns payload, or when it is over MaxPayloadSize an object holding only its

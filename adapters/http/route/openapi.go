@@ -1,0 +1,179 @@
+package route
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/http"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/swaggest/jsonschema-go"
+	"github.com/swaggest/openapi-go"
+	"github.com/swaggest/openapi-go/openapi31"
+
+	"github.com/keelhq/keel/adapters/http/web"
+)
+
+// bearerScheme names the security scheme of signed-in operations.
+const bearerScheme = "bearerAuth"
+
+// Info describes the API as a whole.
+type Info struct {
+	Title, Version, Description string
+}
+
+// problemDoc is the shape of a problem+json answer, for the document (web.Problem
+// carries extension members the reflector cannot see).
+type problemDoc struct {
+	Type      string         `json:"type" required:"true" description:"A link to the problem's documentation."`
+	Title     string         `json:"title" required:"true" description:"Short, localized summary."`
+	Status    int            `json:"status" required:"true"`
+	Detail    string         `json:"detail,omitempty" description:"Localized explanation of this occurrence."`
+	Code      string         `json:"code" required:"true" description:"Stable, machine-readable snake_case code."`
+	Instance  string         `json:"instance,omitempty" description:"The request path."`
+	RequestID string         `json:"requestId" required:"true" description:"Equal to the X-Request-Id response header."`
+	Errors    []fieldErrDoc  `json:"errors,omitempty" description:"One entry per invalid field (validation_failed)."`
+	Extra     map[string]any `json:"-"`
+}
+
+// fieldErrDoc is one entry of a problem's errors.
+type fieldErrDoc struct {
+	Field   string `json:"field" required:"true"`
+	Code    string `json:"code" required:"true"`
+	Message string `json:"message" required:"true" description:"Localized."`
+}
+
+// Answers returns the problem codes an operation may answer, by status: those it declares,
+// those its access and input imply, and those every /v1 operation may meet (rate limit,
+// internal error, a dependency down).
+func (r Route) Answers() map[int][]string {
+	errs := slices.Clone(r.Problems)
+	errs = append(errs,
+		&web.Error{Status: http.StatusTooManyRequests, Code: "too_many_requests"},
+		&web.Error{Status: http.StatusInternalServerError, Code: "internal_error"},
+		&web.Error{Status: http.StatusServiceUnavailable, Code: "service_unavailable"},
+	)
+	if r.Access != Public {
+		errs = append(errs, &web.Error{Status: http.StatusUnauthorized, Code: "unauthenticated"})
+	}
+	if r.Access == Admin {
+		errs = append(errs, &web.Error{Status: http.StatusForbidden, Code: "forbidden"})
+	}
+	if p, _ := newPlan(r.in); p != nil {
+		if len(p.params) > 0 || p.hasBody {
+			errs = append(errs, web.ValidationFailed(0))
+		}
+		if p.hasBody {
+			errs = append(errs,
+				&web.Error{Status: http.StatusBadRequest, Code: "invalid_json"},
+				&web.Error{Status: http.StatusBadRequest, Code: "unknown_field"},
+				&web.Error{Status: http.StatusRequestEntityTooLarge, Code: "payload_too_large"},
+				&web.Error{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type"},
+			)
+		}
+	}
+	out := map[int][]string{}
+	for _, err := range errs {
+		status, code := web.Describe(err)
+		if !slices.Contains(out[status], code) {
+			out[status] = append(out[status], code)
+		}
+	}
+	for _, codes := range out {
+		slices.Sort(codes)
+	}
+	return out
+}
+
+// Document generates the OpenAPI 3.1 document of routes.
+func Document(info Info, routes ...Route) ([]byte, error) {
+	ref := openapi31.NewReflector()
+	ref.Spec.Info.WithTitle(info.Title).WithVersion(info.Version).WithDescription(info.Description)
+	ref.Spec.SetHTTPBearerTokenSecurity(bearerScheme, "JWT", "An access token from POST /v1/auth/login, /register or /refresh.")
+	ref.JSONSchemaReflector().AddTypeMapping(uuid.UUID{}, *new(jsonschema.Schema).WithType(jsonschema.String.Type()).WithFormat("uuid"))
+	ref.DefaultOptions = append(ref.DefaultOptions, jsonschema.InterceptDefName(defName))
+
+	routes = slices.Clone(routes)
+	slices.SortStableFunc(routes, func(a, b Route) int { return cmp.Compare(a.Path, b.Path) })
+	for _, r := range routes {
+		if err := addOperation(ref, r); err != nil {
+			return nil, fmt.Errorf("document %s %s: %w", r.Method, r.Path, err)
+		}
+	}
+	return json.MarshalIndent(ref.Spec, "", "  ")
+}
+
+func addOperation(ref *openapi31.Reflector, r Route) error {
+	oc, err := ref.NewOperationContext(r.Method, r.Path)
+	if err != nil {
+		return err
+	}
+	oc.SetID(r.ID)
+	oc.SetSummary(r.Summary)
+	oc.SetDescription(strings.TrimSpace(r.Description + "\n\nAccess: " + r.Access.String() + "."))
+	oc.SetTags(r.Tags...)
+	if r.Access != Public {
+		oc.AddSecurity(bearerScheme)
+	}
+	if r.in.NumField() > 0 {
+		oc.AddReqStructure(reflect.New(r.in).Interface())
+	}
+	if r.out == reflect.TypeFor[NoContent]() {
+		oc.AddRespStructure(nil, openapi.WithHTTPStatus(r.Status))
+	} else {
+		oc.AddRespStructure(reflect.New(r.out).Interface(), openapi.WithHTTPStatus(r.Status))
+	}
+	problems := r.Answers()
+	for _, status := range slices.Sorted(maps.Keys(problems)) {
+		codes := problems[status]
+		oc.AddRespStructure(new(problemDoc),
+			openapi.WithHTTPStatus(status),
+			openapi.WithContentType(web.ContentTypeProblem),
+			func(cu *openapi.ContentUnit) {
+				cu.Description = http.StatusText(status) + ". Problem codes: " + strings.Join(codes, ", ") + "."
+			},
+			openapi.WithCustomize(func(cor openapi.ContentOrReference) {
+				if resp, ok := cor.(*openapi31.ResponseOrReference); ok && resp.Response != nil {
+					if resp.Response.MapOfAnything == nil {
+						resp.Response.MapOfAnything = map[string]any{}
+					}
+					resp.Response.MapOfAnything["x-problem-codes"] = codes
+				}
+			}),
+		)
+	}
+	return ref.AddOperation(oc)
+}
+
+// defName names a schema after its package and type ("UserResource" in package user is
+// "User.Resource"; a generic page of them "Page.User.Resource"), so names stay short and
+// stable.
+func defName(t reflect.Type, def string) string {
+	if t.Name() == "" {
+		return def
+	}
+	name, args, generic := strings.Cut(t.Name(), "[")
+	pkg := t.PkgPath()[strings.LastIndex(t.PkgPath(), "/")+1:]
+	if t == reflect.TypeFor[problemDoc]() {
+		return "Problem"
+	}
+	if t == reflect.TypeFor[fieldErrDoc]() {
+		return "FieldError"
+	}
+	if generic {
+		arg := args[strings.LastIndex(args, "/")+1:]
+		return upper(name) + upper(strings.ReplaceAll(strings.TrimSuffix(arg, "]"), ".", ""))
+	}
+	return upper(pkg) + upper(name)
+}
+
+func upper(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

@@ -1,0 +1,148 @@
+// Package route declares Keel's HTTP operations as data: method, path, summary, tags, who
+// may call it, typed input and output, and the problems it can answer. One generic adapter
+// mounts a route on Fiber (decode and validate the input, call the handler, encode the
+// output), and the same routes generate the OpenAPI 3.1 document, so the document cannot
+// drift from what is served.
+//
+// An input type is a struct whose fields say where they come from: `path:"id"`,
+// `query:"limit"`, `cookie:"name"` (each also tagged `json:"-"`), or `json:"name"` for a
+// member of the JSON body. Schema tags (`minLength`, `maximum`, `enum`, `format`,
+// `required`, `description`, ...) document the rules the use case enforces; `minimum` and
+// `maximum` on integer query parameters are also checked here.
+package route
+
+import (
+	"net/http"
+	"reflect"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// Access says who may call an operation. The HTTP layer only authenticates: the use case
+// applies the policy (admin only, owner or admin, self), and Access documents it.
+type Access int
+
+// The access levels.
+const (
+	// Public operations need no credentials.
+	Public Access = iota
+	// SignedIn operations act on the caller's own account.
+	SignedIn
+	// Admin operations are for administrators only.
+	Admin
+	// OwnerOrAdmin operations are for the resource's owner or an administrator.
+	OwnerOrAdmin
+)
+
+// String names the access level as the document shows it.
+func (a Access) String() string {
+	switch a {
+	case SignedIn:
+		return "signed-in"
+	case Admin:
+		return "admin"
+	case OwnerOrAdmin:
+		return "owner-or-admin"
+	}
+	return "public"
+}
+
+// NoContent is the output of an operation that answers with a status and no body.
+type NoContent struct{}
+
+// Route describes one HTTP operation. Build it with Op, which binds the typed handler.
+type Route struct {
+	// Method is the HTTP method, e.g. http.MethodGet.
+	Method string
+	// Path is the path in OpenAPI form, e.g. "/v1/users/{id}".
+	Path string
+	// ID is the operation's stable identifier, e.g. "users.get".
+	ID string
+	// Summary is one line; Description may say more.
+	Summary     string
+	Description string
+	// Tags group operations in the document, e.g. "Users".
+	Tags []string
+	// Access says who may call the operation.
+	Access Access
+	// Status is the success status: by default 204 for NoContent, else 200.
+	Status int
+	// Problems are the errors the operation may answer with beyond those its access and
+	// input imply (see Problems); each is mapped to its status and code at the edge.
+	Problems []error
+
+	in, out reflect.Type
+	handle  fiber.Handler
+}
+
+// Op binds a typed handler to r: the generic adapter decodes the request into In,
+// calls h, and encodes its Out (as JSON with r.Status, or no body for NoContent).
+// It panics when In is malformed, which a test of the route catches at once.
+func Op[In, Out any](r Route, h func(c *fiber.Ctx, in *In) (Out, error)) Route {
+	r.in, r.out = reflect.TypeFor[In](), reflect.TypeFor[Out]()
+	p, err := newPlan(r.in)
+	if err != nil {
+		panic("route " + r.Method + " " + r.Path + ": " + err.Error())
+	}
+	noContent := r.out == reflect.TypeFor[NoContent]()
+	if r.Status == 0 {
+		r.Status = http.StatusOK
+		if noContent {
+			r.Status = http.StatusNoContent
+		}
+	}
+	status := r.Status
+	r.handle = func(c *fiber.Ctx) error {
+		var in In
+		if err := p.decode(c, &in); err != nil {
+			return err
+		}
+		out, err := h(c, &in)
+		if err != nil {
+			return err
+		}
+		if noContent {
+			return c.SendStatus(status)
+		}
+		return c.Status(status).JSON(out)
+	}
+	return r
+}
+
+// FiberPath returns the route's path in Fiber's form ("/v1/users/:id").
+func (r Route) FiberPath() string {
+	var b strings.Builder
+	for _, seg := range strings.SplitAfter(r.Path, "/") {
+		if name, ok := strings.CutPrefix(seg, "{"); ok {
+			b.WriteString(":" + strings.TrimSuffix(strings.TrimSuffix(name, "/"), "}"))
+			if strings.HasSuffix(seg, "/") {
+				b.WriteString("/")
+			}
+			continue
+		}
+		b.WriteString(seg)
+	}
+	return b.String()
+}
+
+// Mounter mounts routes on Fiber, authenticating every operation that is not public.
+type Mounter struct {
+	// Authenticate checks the caller's credentials and puts the actor in the request's
+	// context; it decides nothing else.
+	Authenticate fiber.Handler
+}
+
+// Mount installs routes on r.
+func (m *Mounter) Mount(r fiber.Router, routes ...Route) {
+	for _, rt := range routes {
+		if rt.handle == nil {
+			panic("route " + rt.Method + " " + rt.Path + " was not built with route.Op")
+		}
+		handlers := []fiber.Handler{rt.handle}
+		if rt.Access != Public {
+			handlers = []fiber.Handler{m.Authenticate, rt.handle}
+		}
+		r.Add(rt.Method, rt.FiberPath(), handlers...)
+	}
+}
