@@ -22,6 +22,21 @@ type fixedClock time.Time
 
 func (c fixedClock) Now() time.Time { return time.Time(c) }
 
+// event is a ports.Event carrying its wire data, which dataEncoding gives back.
+type event struct {
+	name, topic string
+	data        any
+}
+
+func (e event) EventName() string  { return e.name }
+func (e event) EventTopic() string { return e.topic }
+
+// dataEncoding encodes the test's events as their data.
+func dataEncoding(ev ports.Event) (any, bool) {
+	e, ok := ev.(event)
+	return e.data, ok
+}
+
 func open(t *testing.T) (context.Context, *bun.DB) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -63,22 +78,22 @@ func TestPublish(t *testing.T) {
 		{"over, not an object", strings.Repeat("x", 5000), `{}`},
 	}
 	ctx, db := open(t)
-	events := NewEvents(db, fixedClock(t0.Add(time.Nanosecond)))
+	events := NewEvents(db, fixedClock(t0.Add(time.Nanosecond)), dataEncoding)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ev := ports.Event{Name: "user.updated", Topic: "user:" + tt.name, Data: tt.data}
+			ev := event{name: "user.updated", topic: "user:" + tt.name, data: tt.data}
 			if err := events.Publish(ctx, ev); err != nil {
 				t.Fatal(err)
 			}
 			var got row
-			if err := db.NewSelect().Model(&got).Where("topic = ?", ev.Topic).Scan(ctx); err != nil {
+			if err := db.NewSelect().Model(&got).Where("topic = ?", ev.topic).Scan(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if got.Name != ev.Name || !got.CreatedAt.Equal(t0) || !got.PublishedAt.IsZero() {
+			if got.Name != ev.name || !got.CreatedAt.Equal(t0) || !got.PublishedAt.IsZero() {
 				t.Errorf("stored %s created %v published %v", got.Name, got.CreatedAt, got.PublishedAt)
 			}
 			var same bool
-			err := db.NewRaw("SELECT payload = ?::jsonb FROM outbox_events WHERE topic = ?", tt.want, ev.Topic).Scan(ctx, &same)
+			err := db.NewRaw("SELECT payload = ?::jsonb FROM outbox_events WHERE topic = ?", tt.want, ev.topic).Scan(ctx, &same)
 			if err != nil || !same {
 				t.Errorf("payload %s, want %s (%v)", shorten(got.Payload), tt.want, err)
 			}
@@ -96,7 +111,7 @@ func shorten(b []byte) string {
 func TestPublishUnencodable(t *testing.T) {
 	t.Parallel()
 	ctx, db := open(t)
-	err := NewEvents(db, fixedClock(t0)).Publish(ctx, ports.Event{Name: "x.y", Topic: "x", Data: make(chan int)})
+	err := NewEvents(db, fixedClock(t0), dataEncoding).Publish(ctx, event{name: "x.y", topic: "x", data: make(chan int)})
 	var unsupported *json.UnsupportedTypeError
 	if !errors.As(err, &unsupported) {
 		t.Errorf("got %v, want a json.UnsupportedTypeError", err)
@@ -106,10 +121,22 @@ func TestPublishUnencodable(t *testing.T) {
 	}
 }
 
+func TestPublishWithoutEncoding(t *testing.T) {
+	t.Parallel()
+	ctx, db := open(t)
+	other := func(ports.Event) (any, bool) { return nil, false }
+	if err := NewEvents(db, fixedClock(t0), other).Publish(ctx, event{name: "x.y", topic: "x"}); err == nil {
+		t.Error("an event no encoding knows was published")
+	}
+	if n, _ := db.NewSelect().Model((*row)(nil)).Count(ctx); n != 0 {
+		t.Errorf("%d rows stored", n)
+	}
+}
+
 func TestPublishJoinsTransaction(t *testing.T) {
 	t.Parallel()
 	ctx, db := open(t)
-	events := NewEvents(db, fixedClock(t0))
+	events := NewEvents(db, fixedClock(t0), dataEncoding)
 	boom := errors.New("boom")
 	count := func(ctx context.Context) int64 {
 		n, err := postgres.Conn(ctx, db).NewSelect().Model((*row)(nil)).Count(ctx)
@@ -119,7 +146,7 @@ func TestPublishJoinsTransaction(t *testing.T) {
 		return n
 	}
 	err := postgres.NewTransactor(db).Do(ctx, func(txCtx context.Context) error {
-		if err := events.Publish(txCtx, ports.Event{Name: "user.updated", Topic: "user:1", Data: map[string]string{"id": "1"}}); err != nil {
+		if err := events.Publish(txCtx, event{name: "user.updated", topic: "user:1", data: map[string]string{"id": "1"}}); err != nil {
 			return err
 		}
 		if n := count(txCtx); n != 1 {
