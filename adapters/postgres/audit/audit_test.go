@@ -25,6 +25,16 @@ type fixedClock time.Time
 
 func (c fixedClock) Now() time.Time { return time.Time(c) }
 
+// newTrail returns the audit context's trail (audit.Service) over the repository on db.
+func newTrail(t *testing.T, db *bun.DB, clock ports.Clock) *audit.Service {
+	t.Helper()
+	svc, err := audit.NewService(NewRepository(db), clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
 func open(t *testing.T) (context.Context, *bun.DB) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -63,7 +73,7 @@ func TestRecordTakesActorAndRequestFromContext(t *testing.T) {
 		{"system, no request", context.Background(), uuid.Nil, uuid.Nil, "", "", true},
 	}
 	ctx, db := open(t)
-	trail, repo := NewTrail(db, fixedClock(t0.Add(time.Nanosecond))), NewRepository(db)
+	trail, repo := newTrail(t, db, fixedClock(t0.Add(time.Nanosecond))), NewRepository(db)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := ports.AuditRecord{Action: "user.updated", Entity: "user", EntityID: tt.name, ActorID: tt.actor,
@@ -112,7 +122,7 @@ func TestRecordDropsSecrets(t *testing.T) {
 		},
 	}
 	ctx, db := open(t)
-	trail, repo := NewTrail(db, fixedClock(t0)), NewRepository(db)
+	trail, repo := newTrail(t, db, fixedClock(t0)), NewRepository(db)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if err := trail.Record(ctx, ports.AuditRecord{Action: "a.b", Entity: "a", EntityID: tt.name, Changes: tt.changes}); err != nil {
@@ -135,7 +145,7 @@ func TestRecordDropsSecrets(t *testing.T) {
 func TestRecordJoinsTransaction(t *testing.T) {
 	t.Parallel()
 	ctx, db := open(t)
-	trail, repo := NewTrail(db, fixedClock(t0)), NewRepository(db)
+	trail, repo := newTrail(t, db, fixedClock(t0)), NewRepository(db)
 	boom := errors.New("boom")
 	err := postgres.NewTransactor(db).Do(ctx, func(txCtx context.Context) error {
 		if err := trail.Record(txCtx, ports.AuditRecord{Action: "a.b", Entity: "a", EntityID: "1"}); err != nil {
@@ -170,7 +180,7 @@ func seed(t *testing.T, ctx context.Context, db *bun.DB, entries []seeded) []uui
 	t.Helper()
 	for _, s := range entries {
 		rec := ports.AuditRecord{Action: s.action, Entity: s.entity, EntityID: s.entityID, ActorID: s.actor}
-		if err := NewTrail(db, fixedClock(s.at)).Record(ctx, rec); err != nil {
+		if err := newTrail(t, db, fixedClock(s.at)).Record(ctx, rec); err != nil {
 			t.Fatal(err)
 		}
 	}

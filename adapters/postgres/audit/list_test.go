@@ -74,7 +74,7 @@ func TestListKeyset(t *testing.T) {
 	want := seed(t, ctx, db, entries)
 	slices.Reverse(want)
 
-	repo, trail := NewRepository(db), NewTrail(db, fixedClock(t0.Add(time.Hour)))
+	repo, trail := NewRepository(db), newTrail(t, db, fixedClock(t0.Add(time.Hour)))
 	const limit = 5
 	var got []uuid.UUID
 	page := kernel.Page{Limit: limit}
