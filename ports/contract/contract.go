@@ -294,6 +294,7 @@ func testConcurrent(t *testing.T, p TxEvents) {
 				if err := publish(t, ctx, p, fmt.Sprintf("e%d.a", i)); err != nil {
 					return err
 				}
+				time.Sleep(5 * time.Millisecond) // let the transactions overlap
 				if err := publish(t, ctx, p, fmt.Sprintf("e%d.b", i)); err != nil {
 					return err
 				}
