@@ -42,7 +42,7 @@ func Event(name, topic string) ports.Event { return event{name, topic} }
 var errBoom = errors.New("contract: boom")
 
 // TxEventsContract runs the contract of ports.Tx and ports.Events against the
-// implementations newPorts returns, a fresh set per subtest:
+// implementations newPorts returns, a fresh set per subtest (subtests run in parallel):
 //   - an event published outside a transaction is committed at once;
 //   - events published inside Do commit together when fn returns nil;
 //   - when fn returns an error, Do returns it and every event fn published is gone;
@@ -70,6 +70,7 @@ func TxEventsContract(t *testing.T, newPorts func(t *testing.T) TxEvents) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			tt.run(t, newPorts(t))
 		})
 	}

@@ -27,7 +27,7 @@ var errBoom = errors.New("audittest: boom")
 type NewRepo func(t *testing.T) (audit.Repository, ports.Tx)
 
 // RepositoryContract runs the contract of audit.Repository against the repositories
-// newRepo returns, a fresh one per subtest:
+// newRepo returns, a fresh one per subtest (subtests run in parallel):
 //   - an appended entry lists back field for field (a nil actor as uuid.Nil, Changes as
 //     given), and the store keeps its own copy of Changes;
 //   - Append inside tx.Do commits with it and rolls back with it;
@@ -49,6 +49,7 @@ func RepositoryContract(t *testing.T, newRepo NewRepo) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			repo, tx := newRepo(t)
 			tt.run(t, repo, tx)
 		})

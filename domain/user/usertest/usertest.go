@@ -27,7 +27,7 @@ var errBoom = errors.New("usertest: boom")
 type NewRepo func(t *testing.T) (user.Repository, ports.Tx)
 
 // RepositoryContract runs the contract of user.Repository against the repositories
-// newRepo returns, a fresh one per subtest:
+// newRepo returns, a fresh one per subtest (subtests run in parallel):
 //   - Create then Get, GetForUpdate and ByEmail return the same state; the store keeps a
 //     copy, so changing a *user.User reaches it only through Update;
 //   - Get, GetForUpdate, ByEmail and Update of an unknown user: user.ErrNotFound;
@@ -59,6 +59,7 @@ func RepositoryContract(t *testing.T, newRepo NewRepo) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			repo, tx := newRepo(t)
 			tt.run(t, repo, tx)
 		})
