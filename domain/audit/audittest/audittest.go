@@ -29,7 +29,7 @@ type NewRepo func(t *testing.T) (audit.Repository, ports.Tx)
 // RepositoryContract runs the contract of audit.Repository against the repositories
 // newRepo returns, a fresh one per subtest (subtests run in parallel):
 //   - an appended entry lists back field for field (a nil actor as uuid.Nil, Changes as
-//     given), and the store keeps its own copy of Changes;
+//     given, nil Changes as empty ones), and the store keeps its own copy of Changes;
 //   - Append inside tx.Do commits with it and rolls back with it;
 //   - List filters on every non-zero field of the Filter: actor, entity, entity id,
 //     action, From inclusive and To exclusive, combined with AND;
@@ -124,14 +124,17 @@ func testRoundTrip(t *testing.T, repo audit.Repository, _ ports.Tx) {
 		ID: kernel.NewID(), Action: "auth.cleanup", Entity: "session", EntityID: "s1",
 		Changes: kernel.Changes{}, CreatedAt: t0.Add(time.Minute),
 	}
-	appendAll(t, ctx, repo, full, system)
+	noChanges := audit.Entry{ID: kernel.NewID(), Action: "x.y", Entity: "x", EntityID: "x1", CreatedAt: t0}
+	appendAll(t, ctx, repo, full, system, noChanges)
 	got := list(t, ctx, repo, audit.Filter{})
-	if len(got) != 2 {
-		t.Fatalf("listed %d entries, want 2", len(got))
+	if len(got) != 3 {
+		t.Fatalf("listed %d entries, want 3", len(got))
 	}
-	sameEntry(t, got[0], system)
-	sameEntry(t, got[1], full)
-	if loc := got[1].CreatedAt.Location(); loc != time.UTC {
+	noChanges.Changes = kernel.Changes{} // nil Changes list back empty, never nil
+	sameEntry(t, got[0], noChanges)
+	sameEntry(t, got[1], system)
+	sameEntry(t, got[2], full)
+	if loc := got[2].CreatedAt.Location(); loc != time.UTC {
 		t.Errorf("created at in %v, want UTC", loc)
 	}
 }
