@@ -5,7 +5,9 @@
 // and pass the same contract suites as the PostgreSQL adapters.
 //
 // Transactions of one Tx run one at a time: an outermost Do holds the Tx until it commits
-// or rolls back, which gives GetForUpdate-style locks for free. Reads and writes made
+// or rolls back, which gives GetForUpdate-style locks for free (and means that fn must not
+// start another transaction with a context that does not carry its own: that one waits
+// for fn forever). Reads and writes made
 // outside any transaction are not isolated from a running one: they see its uncommitted
 // writes, and a write made outside a transaction while one is running is undone if that
 // transaction rolls back.
