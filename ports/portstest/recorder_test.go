@@ -26,6 +26,12 @@ var (
 
 type job string
 
+// event is a ports.Event named by its value.
+type event string
+
+func (e event) EventName() string  { return string(e) }
+func (e event) EventTopic() string { return "test" }
+
 func (j job) Kind() string { return string(j) }
 
 func TestRecorderAddAndItems(t *testing.T) {
@@ -122,7 +128,7 @@ func TestAuditTrail(t *testing.T) {
 
 func TestEvents(t *testing.T) {
 	e := &portstest.Events{}
-	ev := ports.Event{Name: "user.registered", Topic: "user:1", Data: 42}
+	ev := event("user.registered")
 	if err := e.Publish(context.Background(), ev); err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +164,7 @@ func TestRecordersRollBackWithTx(t *testing.T) {
 		if err := audit.Record(ctx, ports.AuditRecord{Action: "x.done"}); err != nil {
 			return err
 		}
-		if err := events.Publish(ctx, ports.Event{Name: "x.done"}); err != nil {
+		if err := events.Publish(ctx, event("x.done")); err != nil {
 			return err
 		}
 		return jobs.Enqueue(ctx, job("x.follow_up"))
