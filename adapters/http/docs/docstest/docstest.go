@@ -86,10 +86,14 @@ func Check(t testing.TB, base string, want Expect) Result {
 		`[...document.querySelectorAll('.op')].map(n => n.dataset.method.toUpperCase() + ' ' + n.dataset.path)`)); err != nil {
 		t.Fatal(err)
 	}
+	var missing []string
 	for _, op := range append(slices.Clone(want.Operations), want.Open) {
 		if !slices.Contains(res.Operations, op) {
-			t.Errorf("operation %s is not listed; the page lists %v", op, res.Operations)
+			missing = append(missing, op)
 		}
+	}
+	if len(missing) > 0 {
+		t.Errorf("operations not listed: %v\nthe page lists: %v", missing, res.Operations)
 	}
 	if res.Secured, err = chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('.op .op-head .lock').length`)); err != nil {
 		t.Fatal(err)
