@@ -29,11 +29,14 @@ const InstallHint = "apt-get install -y chromium"
 // Timeout bounds one Tab: starting the browser and everything the test does with it.
 const Timeout = 30 * time.Second
 
+// candidates are where Chromium looks, in order.
+var candidates = []string{"chromium", "/usr/bin/chromium"}
+
 // Chromium returns the path of the chromium binary. When there is none it skips t, or
 // fails it when the environment variable CI is "true".
 func Chromium(t testing.TB) string {
 	t.Helper()
-	for _, name := range []string{"chromium", "/usr/bin/chromium"} {
+	for _, name := range candidates {
 		if p, err := exec.LookPath(name); err == nil {
 			return p
 		}
