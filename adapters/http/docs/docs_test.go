@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -128,5 +129,23 @@ func TestPageInBrowser(t *testing.T) {
 	}
 	if res.Secured != 6 {
 		t.Errorf("%d operations carry the lock, want the document's 6 bearer-secured ones", res.Secured)
+	}
+
+	// A problem code links to its entry in the index that /docs/problems#<code> names.
+	ctx := res.Tab.Ctx
+	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](
+		`(a => a.getAttribute('href') + ' ' + !!document.querySelector(a.getAttribute('href')))(document.querySelector('#op-register a.code'))`))
+	if err != nil || href != "#validation-failed true" {
+		t.Errorf("first problem code link = %q (%v), want #validation-failed pointing at its index entry", href, err)
+	}
+
+	// The filter hides what does not match, and the tags left empty.
+	visible := `[...document.querySelectorAll('.op, .tag[data-tag]')].filter(n => !n.hidden).map(n => n.id).join(' ')`
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`#filter`), "audit")); err != nil {
+		t.Fatal(err)
+	}
+	shown, err := chromedp.Run(ctx, chromedp.Evaluate[string](visible))
+	if err != nil || shown != "tag-audit op-listauditlogs" {
+		t.Errorf("after filtering for \"audit\" the page shows %q (%v)", shown, err)
 	}
 }

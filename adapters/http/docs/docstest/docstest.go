@@ -5,6 +5,7 @@
 package docstest
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -21,6 +22,9 @@ import (
 // ScreenshotEnv names the environment variable that, when set, is the path the screenshot
 // is written to (instead of a file in the test's temporary directory).
 const ScreenshotEnv = "KEEL_DOCS_SCREENSHOT"
+
+// LoadTimeout bounds loading the page until it has rendered the document (or given up).
+const LoadTimeout = 10 * time.Second
 
 // Expect is what the page must show.
 type Expect struct {
@@ -45,6 +49,7 @@ type Result struct {
 	Secured    int      // operations shown with the lock marker
 	Screenshot string   // where the PNG was written
 	Elapsed    time.Duration
+	Tab        *browsertest.Tab // the page, still open, for further checks
 }
 
 // opSelector is the CSS selector of the operation "METHOD /path".
@@ -67,7 +72,9 @@ func Check(t testing.TB, base string, want Expect) Result {
 	start := time.Now()
 	ctx := tab.Ctx
 
-	if err := chromedp.Do(ctx,
+	loadCtx, cancel := context.WithTimeout(ctx, LoadTimeout)
+	defer cancel()
+	if err := chromedp.Do(loadCtx,
 		chromedp.Navigate(base+"/docs"),
 		chromedp.WaitReady(chromedp.CSS(`body[data-state]`)),
 	); err != nil {
@@ -81,7 +88,7 @@ func Check(t testing.TB, base string, want Expect) Result {
 		t.Fatalf("the page did not render the API: %s\nproblems: %v", state, tab.Problems())
 	}
 
-	var res Result
+	res := Result{Tab: tab}
 	if res.Operations, err = chromedp.Run(ctx, chromedp.Evaluate[[]string](
 		`[...document.querySelectorAll('.op')].map(n => n.dataset.method.toUpperCase() + ' ' + n.dataset.path)`)); err != nil {
 		t.Fatal(err)
@@ -136,7 +143,7 @@ func Check(t testing.TB, base string, want Expect) Result {
 	tab.RequireSameOrigin(t, base)
 	tab.RequireNoProblems(t)
 	res.Elapsed = time.Since(start)
-	t.Logf("docs page checked in %v: %d operations (%d secured), %d requests, all to %s",
+	t.Logf("docs page checked in %v: %d operations (%d secured), %d requests to %s",
 		res.Elapsed.Round(time.Millisecond), len(res.Operations), res.Secured, len(tab.Requests()), base)
 	return res
 }
