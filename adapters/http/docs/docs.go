@@ -7,6 +7,7 @@ package docs
 import (
 	"embed"
 	"net/http"
+	"slices"
 
 	"github.com/gofiber/fiber/v2"
 )
@@ -55,6 +56,17 @@ func Mount(r fiber.Router) {
 		}
 		r.Get(path, serve(body, a.contentType))
 	}
+}
+
+// Paths returns every path Mount serves, sorted: the routes a comparison of served and
+// documented operations should leave out, as it leaves out /livez or /metrics.
+func Paths() []string {
+	out := make([]string, 0, len(routes))
+	for p := range routes {
+		out = append(out, p)
+	}
+	slices.Sort(out)
+	return out
 }
 
 func serve(body []byte, contentType string) fiber.Handler {

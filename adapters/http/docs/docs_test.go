@@ -63,14 +63,19 @@ func serve(t *testing.T) string {
 func TestAssetsAreServedWithTheirTypesAndPolicy(t *testing.T) {
 	t.Parallel()
 	base := serve(t)
-	for path, wantType := range map[string]string{
+	types := map[string]string{
 		"/docs":             "text/html",
 		"/docs/problems":    "text/html",
 		"/docs/app.js":      "text/javascript",
 		"/docs/schema.js":   "text/javascript",
 		"/docs/app.css":     "text/css",
 		"/docs/favicon.svg": "image/svg+xml",
-	} {
+	}
+	if got := docs.Paths(); len(got) != len(types) {
+		t.Errorf("Paths() = %v, want the %d paths checked here", got, len(types))
+	}
+	for _, path := range docs.Paths() {
+		wantType := types[path]
 		res, err := http.Get(base + path)
 		if err != nil {
 			t.Fatal(err)
