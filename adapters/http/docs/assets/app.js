@@ -6,6 +6,11 @@ import { el, deref, facets, rich, schemaBlock } from '/docs/schema.js';
 const SPEC_URL = '/openapi.json';
 const METHODS = ['get', 'put', 'post', 'patch', 'delete', 'options', 'head', 'trace'];
 const SVG = 'http://www.w3.org/2000/svg';
+const REASONS = {
+  200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content', 400: 'Bad Request', 401: 'Unauthorized',
+  403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Content Too Large', 415: 'Unsupported Media Type',
+  422: 'Unprocessable Content', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
+};
 
 /** lockIcon is the marker of an operation that needs a bearer token. */
 function lockIcon() {
@@ -128,7 +133,7 @@ function responseBlock(spec, status, raw) {
   const res = deref(spec, raw);
   const { codes, rest } = problemCodes(res);
   const head = el('div', { class: 'res-head' }, el('span', { class: `st s-${statusClass(status)}` }, status));
-  if (rest) head.append(el('span', { class: 'res-desc' }, rich(rest)));
+  head.append(el('span', { class: 'res-desc' }, rest ? rich(rest) : REASONS[status] || ''));
   const box = el('div', { class: 'response', 'data-status': status }, head);
   if (codes.length) {
     box.append(el('div', { class: 'codes' }, el('span', { class: 'codes-label' }, 'Problem codes'),
@@ -180,7 +185,7 @@ function toggle(spec, o, node, open) {
 }
 
 function operationNode(spec, o) {
-  const head = el('button', { class: 'op-head', type: 'button', 'aria-expanded': 'false', 'aria-controls': o.id },
+  const head = el('button', { class: 'op-head', type: 'button', 'aria-expanded': 'false' },
     method(o.method), el('code', { class: 'path' }, o.path),
     el('span', { class: 'summary' }, o.op.summary || o.op.operationId || ''),
     o.secured ? lockIcon() : '');
