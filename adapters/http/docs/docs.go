@@ -7,9 +7,10 @@ package docs
 import (
 	"embed"
 	"net/http"
-	"slices"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/keelhq/keel/adapters/http/route"
 )
 
 //go:embed assets
@@ -25,47 +26,40 @@ const SpecPath = "/openapi.json"
 const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; " +
 	"img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-// asset is one embedded file and the content type it is served with.
+// asset is one embedded page or file, and what the document says of it.
 type asset struct {
-	file, contentType string
+	path, file, contentType, id, summary string
 }
 
-// routes maps each served path to its embedded file. /docs/problems is the page too: the
-// `type` of every problem+json answer points at /docs/problems#<code>, and the page shows
-// the problem codes there.
-var routes = map[string]asset{
-	"/docs":             {"assets/index.html", fiber.MIMETextHTMLCharsetUTF8},
-	"/docs/problems":    {"assets/index.html", fiber.MIMETextHTMLCharsetUTF8},
-	"/docs/app.js":      {"assets/app.js", "text/javascript; charset=utf-8"},
-	"/docs/schema.js":   {"assets/schema.js", "text/javascript; charset=utf-8"},
-	"/docs/app.css":     {"assets/app.css", "text/css; charset=utf-8"},
-	"/docs/favicon.svg": {"assets/favicon.svg", "image/svg+xml"},
+// assetList is every path the docs serve. /docs/problems is the page too: the `type` of
+// every problem+json answer points at /docs/problems#<code>, and the page shows the
+// problem codes there.
+var assetList = []asset{
+	{"/docs", "assets/index.html", fiber.MIMETextHTMLCharsetUTF8, "docs.page", "This API's reference, as a web page"},
+	{"/docs/problems", "assets/index.html", fiber.MIMETextHTMLCharsetUTF8, "docs.problems", "The problem codes, as a web page"},
+	{"/docs/app.js", "assets/app.js", "text/javascript; charset=utf-8", "docs.script", "The reference page's script"},
+	{"/docs/schema.js", "assets/schema.js", "text/javascript; charset=utf-8", "docs.schemaScript", "The reference page's schema renderer"},
+	{"/docs/app.css", "assets/app.css", "text/css; charset=utf-8", "docs.style", "The reference page's style sheet"},
+	{"/docs/favicon.svg", "assets/favicon.svg", "image/svg+xml", "docs.icon", "The reference page's icon"},
 }
 
-// Mount registers GET (and HEAD) /docs, /docs/problems and the page's assets /docs/app.js,
-// /docs/schema.js, /docs/app.css and /docs/favicon.svg on r, at the root of the service
-// (the page refers to its assets and to /openapi.json by absolute path). Each response
-// replaces the server's Content-Security-Policy with ContentSecurityPolicy; the other
-// security headers stay. The OpenAPI document itself is served by whoever mounts it at
-// SpecPath.
-func Mount(r fiber.Router) {
-	for path, a := range routes {
+// Routes returns GET /docs, /docs/problems and the page's assets as operations of the
+// service (so the OpenAPI document describes them as it describes every other route), at
+// the root of the service: the page refers to its assets and to SpecPath by absolute
+// path. Each response replaces the server's Content-Security-Policy with
+// ContentSecurityPolicy; the other security headers stay. The OpenAPI document itself is
+// served by whoever serves these, at SpecPath.
+func Routes() []route.Route {
+	out := make([]route.Route, 0, len(assetList))
+	for _, a := range assetList {
 		body, err := assets.ReadFile(a.file)
 		if err != nil {
 			panic("docs: embedded asset missing: " + a.file) // caught by the tests
 		}
-		r.Get(path, serve(body, a.contentType))
+		out = append(out, route.Raw[string](route.Route{
+			Method: http.MethodGet, Path: a.path, ID: a.id, Summary: a.summary, Tags: []string{"Documentation"},
+		}, a.contentType, serve(body, a.contentType)))
 	}
-}
-
-// Paths returns every path Mount serves, sorted: the routes a comparison of served and
-// documented operations should leave out, as it leaves out /livez or /metrics.
-func Paths() []string {
-	out := make([]string, 0, len(routes))
-	for p := range routes {
-		out = append(out, p)
-	}
-	slices.Sort(out)
 	return out
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/keelhq/keel/adapters/http/docs"
 	"github.com/keelhq/keel/adapters/http/docs/docstest"
+	"github.com/keelhq/keel/adapters/http/route"
 	"github.com/keelhq/keel/adapters/http/server"
 	"github.com/keelhq/keel/platform/config"
 	"github.com/keelhq/keel/platform/health"
@@ -49,7 +50,7 @@ func serve(t *testing.T) string {
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 		return c.Send(spec)
 	})
-	docs.Mount(app)
+	new(route.Mounter).Mount(app, docs.Routes()...)
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -71,10 +72,11 @@ func TestAssetsAreServedWithTheirTypesAndPolicy(t *testing.T) {
 		"/docs/app.css":     "text/css",
 		"/docs/favicon.svg": "image/svg+xml",
 	}
-	if got := docs.Paths(); len(got) != len(types) {
-		t.Errorf("Paths() = %v, want the %d paths checked here", got, len(types))
+	if got := docs.Routes(); len(got) != len(types) {
+		t.Errorf("Routes() = %d routes, want the %d paths checked here", len(got), len(types))
 	}
-	for _, path := range docs.Paths() {
+	for _, r := range docs.Routes() {
+		path := r.Path
 		wantType := types[path]
 		res, err := http.Get(base + path)
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/keelhq/keel/adapters/http/authn"
+	"github.com/keelhq/keel/adapters/http/docs"
 	"github.com/keelhq/keel/adapters/http/guard"
 	"github.com/keelhq/keel/adapters/http/route"
 	"github.com/keelhq/keel/adapters/http/server"
@@ -68,18 +69,19 @@ func mountAPI(d apiDeps) error {
 
 	var doc []byte
 	openapi := route.Raw[map[string]any](route.Route{
-		Method: http.MethodGet, Path: "/openapi.json", ID: "ops.openapi", Tags: []string{"Operations"},
+		Method: http.MethodGet, Path: docs.SpecPath, ID: "docs.openapi", Tags: []string{"Documentation"},
 		Summary: "This document (OpenAPI 3.1)",
 	}, fiber.MIMEApplicationJSON, func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
 		return c.Send(doc)
 	})
-	all := append(append(server.OpsRoutes(d.Health, d.Registry), openapi), routes...)
+	pages := append(docs.Routes(), openapi)
+	all := append(append(server.OpsRoutes(d.Health, d.Registry), pages...), routes...)
 	var err error
 	if doc, err = route.Document(apiInfo, all...); err != nil {
 		return fmt.Errorf("openapi document: %w", err)
 	}
-	new(route.Mounter).Mount(app, openapi)
+	new(route.Mounter).Mount(app, pages...)
 	return nil
 }
 
