@@ -159,14 +159,16 @@ func (p *plan) decode(c *fiber.Ctx, dst any) error {
 		}
 		p.checkText(v, errs)
 	}
-	if val, ok := dst.(Validator); ok && len(errs) == 0 {
+	if val, ok := dst.(Validator); ok {
 		var verrs validation.Errors
 		err := val.Validate()
 		if err != nil && !errors.As(err, &verrs) {
 			return err
 		}
 		for field, e := range verrs {
-			errs[field] = e
+			if errs[field] == nil {
+				errs[field] = e
+			}
 		}
 	}
 	return errs.Filter()

@@ -1,0 +1,98 @@
+package boot
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gofiber/fiber/v2"
+	"go.uber.org/fx"
+
+	"github.com/keelhq/keel/platform/config"
+	"github.com/keelhq/keel/platform/logging"
+	"github.com/keelhq/keel/platform/testkit/logtest"
+)
+
+// apiApp assembles the api process as cmd/api does, without starting it (nothing is
+// dialled), and returns the Fiber application it would serve.
+func apiApp(t *testing.T) *fiber.App {
+	t.Helper()
+	cfg, err := config.LoadFrom(config.ProcessAPI, map[string]string{"APP_ENV": "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var app *fiber.App
+	fxApp := fx.New(
+		fx.Supply(cfg, logging.New(&logtest.Buffer{}, "error", "api")),
+		fx.NopLogger,
+		Platform, Mail, Core, Contexts, HTTP, API,
+		fx.Populate(&app),
+	)
+	if err := fxApp.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return app
+}
+
+// documented returns "METHOD /path" for every operation of the api's OpenAPI document,
+// with Fiber's spelling of path parameters.
+func documented(t *testing.T, app *fiber.App) []string {
+	t.Helper()
+	res, err := app.Test(httptest.NewRequest(http.MethodGet, "/openapi.json", nil), -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET /openapi.json = %d %s", res.StatusCode, body)
+	}
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			fiberPath := strings.NewReplacer("{", ":", "}", "").Replace(path)
+			out = append(out, strings.ToUpper(method)+" "+fiberPath)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Every route the api serves is in its OpenAPI document, and every documented operation
+// is served: the document is generated from the same descriptors the api mounts, and this
+// test keeps anything mounted beside them from going undocumented.
+func TestServedRoutesAreDocumented(t *testing.T) {
+	app := apiApp(t)
+	var served []string
+	for _, r := range app.GetRoutes(true) {
+		served = append(served, r.Method+" "+r.Path)
+	}
+	slices.Sort(served)
+	served = slices.Compact(served)
+	docs := documented(t, app)
+	for _, s := range served {
+		if !slices.Contains(docs, s) {
+			t.Errorf("served but not documented: %s", s)
+		}
+	}
+	for _, d := range docs {
+		if !slices.Contains(served, d) {
+			t.Errorf("documented but not served: %s", d)
+		}
+	}
+	for _, want := range []string{"GET /v1/users/:id", "POST /v1/auth/login", "GET /v1/audit-logs", "GET /docs", "GET /openapi.json"} {
+		if !slices.Contains(docs, want) {
+			t.Errorf("%s missing from the document", want)
+		}
+	}
+	t.Logf("%d operations served and documented", len(docs))
+}
