@@ -97,6 +97,7 @@ func Document(info Info, routes ...Route) ([]byte, error) {
 	ref.Spec.Info.WithTitle(info.Title).WithVersion(info.Version).WithDescription(info.Description)
 	ref.Spec.SetHTTPBearerTokenSecurity(bearerScheme, "JWT", "An access token from POST /v1/auth/login, /register or /refresh.")
 	ref.JSONSchemaReflector().AddTypeMapping(uuid.UUID{}, *new(jsonschema.Schema).WithType(jsonschema.String.Type()).WithFormat("uuid"))
+	ref.JSONSchemaReflector().InlineDefinition(uuid.UUID{})
 	ref.DefaultOptions = append(ref.DefaultOptions, jsonschema.InterceptDefName(defName))
 
 	routes = slices.Clone(routes)
@@ -154,24 +155,33 @@ func addOperation(ref *openapi31.Reflector, r Route) error {
 	return ref.AddOperation(oc)
 }
 
-// defName names a schema after its package and type ("UserResource" in package user is
-// "User.Resource"; a generic page of them "Page.User.Resource"), so names stay short and
-// stable.
+// defName names a schema after its type, prefixed by its package unless the type is
+// named like it (user.User is "User", auth.Session "AuthSession", a generic page of users
+// "PageUser"), so names stay short, unique and stable.
 func defName(t reflect.Type, def string) string {
+	switch t {
+	case reflect.TypeFor[problemDoc]():
+		return "Problem"
+	case reflect.TypeFor[fieldErrDoc]():
+		return "FieldError"
+	}
 	if t.Name() == "" {
 		return def
 	}
 	name, args, generic := strings.Cut(t.Name(), "[")
-	pkg := t.PkgPath()[strings.LastIndex(t.PkgPath(), "/")+1:]
-	if t == reflect.TypeFor[problemDoc]() {
-		return "Problem"
-	}
-	if t == reflect.TypeFor[fieldErrDoc]() {
-		return "FieldError"
-	}
 	if generic {
-		arg := args[strings.LastIndex(args, "/")+1:]
-		return upper(name) + upper(strings.ReplaceAll(strings.TrimSuffix(arg, "]"), ".", ""))
+		arg := strings.TrimSuffix(args[strings.LastIndex(args, "/")+1:], "]")
+		if pkg, typ, ok := strings.Cut(arg, "."); ok {
+			arg = qualified(pkg, typ)
+		}
+		return upper(name) + arg
+	}
+	return qualified(t.PkgPath()[strings.LastIndex(t.PkgPath(), "/")+1:], name)
+}
+
+func qualified(pkg, name string) string {
+	if strings.EqualFold(pkg, name) {
+		return upper(name)
 	}
 	return upper(pkg) + upper(name)
 }

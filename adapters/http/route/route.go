@@ -179,6 +179,6 @@ func (m *Mounter) Mount(r fiber.Router, routes ...Route) {
 
 // PageQuery is the keyset pagination of a list: embed it in the list's input.
 type PageQuery struct {
-	Limit  *int   `query:"limit" json:"-" minimum:"1" maximum:"100" description:"Items per page; 20 when absent."`
+	Limit  *int   `query:"limit" json:"-" nullable:"false" minimum:"1" maximum:"100" description:"Items per page; 20 when absent."`
 	Cursor string `query:"cursor" json:"-" description:"The previous page's pagination.nextCursor (opaque, bound to the list and its filters)."`
 }

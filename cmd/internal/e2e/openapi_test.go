@@ -21,7 +21,7 @@ var apiMDOperations = map[string]string{
 	"POST /v1/auth/password": "signed-in", "POST /v1/auth/password/forgot": "public",
 	"POST /v1/auth/password/reset": "public", "POST /v1/auth/email/verify/request": "signed-in",
 	"POST /v1/auth/email/verify": "public",
-	"GET /v1/users/me": "signed-in", "PATCH /v1/users/me": "signed-in", "GET /v1/users": "admin",
+	"GET /v1/users/me":           "signed-in", "PATCH /v1/users/me": "signed-in", "GET /v1/users": "admin",
 	"GET /v1/users/{id}": "admin", "PATCH /v1/users/{id}": "admin", "DELETE /v1/users/{id}": "admin",
 	"GET /v1/audit-logs": "admin",
 }
