@@ -29,7 +29,7 @@ func main() {
 	args := os.Args[1:]
 	switch {
 	case len(args) == 0:
-		os.Exit(boot.Run(config.ProcessCron, append(modules, boot.HTTP, boot.Scheduler)...))
+		os.Exit(boot.Run(config.ProcessCron, append(modules, boot.Scheduler, boot.HTTP)...))
 	case len(args) == 1 && args[0] == "list":
 		os.Exit(boot.Command(config.ProcessCron, list, modules...))
 	case len(args) == 2 && args[0] == "run":

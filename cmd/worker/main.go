@@ -10,5 +10,5 @@ import (
 )
 
 func main() {
-	os.Exit(boot.Run(config.ProcessWorker, boot.Platform, boot.Mail, boot.Core, boot.Contexts, boot.HTTP, boot.Worker))
+	os.Exit(boot.Run(config.ProcessWorker, boot.Platform, boot.Mail, boot.Core, boot.Contexts, boot.Worker, boot.HTTP))
 }

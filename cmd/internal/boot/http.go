@@ -18,7 +18,9 @@ import (
 )
 
 // HTTP serves the process's Fiber application on HTTP_ADDR. The listener is bound in
-// OnStart, so a port in use fails the start with a message naming it.
+// OnStart, so a port in use fails the start with a message naming it. List it last: its
+// start hook then runs after every other module's, so /livez answers only once the
+// process has finished starting.
 var HTTP = fx.Module("http",
 	fx.Provide(newApp),
 	fx.Invoke(serve),
