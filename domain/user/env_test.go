@@ -3,7 +3,6 @@ package user_test
 import (
 	"context"
 	"errors"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -14,7 +13,7 @@ import (
 	"github.com/keelhq/keel/adapters/memory"
 	memaudit "github.com/keelhq/keel/adapters/memory/audit"
 	memuser "github.com/keelhq/keel/adapters/memory/user"
-	"github.com/keelhq/keel/domain/audit"
+	"github.com/keelhq/keel/domain/audit/audittest"
 	"github.com/keelhq/keel/domain/kernel"
 	"github.com/keelhq/keel/domain/user"
 	"github.com/keelhq/keel/ports"
@@ -144,23 +143,6 @@ func (a *fakeAccess) SessionsChanged(_ context.Context, id uuid.UUID) error {
 	return a.err
 }
 
-// trail is the audit trail the service writes to: audit.Service over the in-memory
-// repository.
-type trail struct {
-	*audit.Service
-	repo *memaudit.Repository
-}
-
-// Items returns the stored audit entries, oldest first.
-func (a *trail) Items() []audit.Entry {
-	entries, err := a.repo.List(context.Background(), audit.Filter{}, kernel.Page{Limit: 1000})
-	if err != nil {
-		panic(err)
-	}
-	slices.Reverse(entries) // newest first; ids grow with time
-	return entries
-}
-
 // outbox is the in-memory outbox; with Err set, Publish fails with it instead.
 type outbox struct {
 	*memory.Outbox
@@ -189,7 +171,7 @@ type env struct {
 	repo   *repo
 	access *fakeAccess
 	tx     *memory.Tx
-	audit  *trail
+	audit  *audittest.Trail
 	events *outbox
 	clock  *portstest.Clock
 }
@@ -199,13 +181,9 @@ func newEnv(t *testing.T) *env {
 	e := &env{access: &fakeAccess{}, clock: portstest.NewClock(t0), tx: memory.NewTx()}
 	e.repo = &repo{Repository: memuser.NewRepository(e.tx), t: t}
 	e.events = &outbox{Outbox: memory.NewOutbox(e.tx)}
-	auditRepo := memaudit.NewRepository(e.tx)
-	auditSvc, err := audit.NewService(auditRepo, e.clock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.audit = &trail{Service: auditSvc, repo: auditRepo}
+	e.audit = audittest.NewTrail(t, memaudit.NewRepository(e.tx), e.clock)
 	e.tx.Register(e.repo, e.access)
+	var err error
 	e.svc, err = user.NewService(e.repo, e.access, e.tx, e.audit, e.events, e.clock)
 	if err != nil {
 		t.Fatal(err)
