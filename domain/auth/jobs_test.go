@@ -43,7 +43,7 @@ func TestWorkTokenJobs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv()
+			e := newEnv(t)
 			acc := e.account(t, "ann@example.com", "correct horse")
 			acc.Locale = kernel.LocaleDE
 			e.accounts.byID[acc.ID] = acc
@@ -61,10 +61,10 @@ func TestWorkTokenJobs(t *testing.T) {
 				t.Errorf("link = %q", m.Data["Link"])
 			}
 			token := tokenFromLink(t, m.Data["Link"])
-			if len(e.store.oneTime) != 1 {
-				t.Fatalf("stored %+v", e.store.oneTime)
+			if len(e.store.OneTime) != 1 {
+				t.Fatalf("stored %+v", e.store.OneTime)
 			}
-			ott := e.store.oneTime[0]
+			ott := e.store.OneTime[0]
 			if string(ott.Hash) != string(auth.HashToken(token)) || strings.Contains(string(ott.Hash), token) {
 				t.Errorf("stored hash %x is not the token's hash", ott.Hash)
 			}
@@ -79,7 +79,7 @@ func TestWorkTokenJobs(t *testing.T) {
 }
 
 func TestWorkTokenJobsSkipGoneAccounts(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	off := e.account(t, "off@example.com", "correct horse")
 	e.disable(off.ID)
 	for _, acc := range []auth.Account{off, {ID: kernel.NewID()}} {
@@ -90,13 +90,13 @@ func TestWorkTokenJobsSkipGoneAccounts(t *testing.T) {
 			t.Errorf("verification for %s: %v", acc.ID, err)
 		}
 	}
-	if len(e.mail.sent) != 0 || len(e.store.oneTime) != 0 {
-		t.Errorf("sent %v, stored %v", e.mail.sent, e.store.oneTime)
+	if len(e.mail.sent) != 0 || len(e.store.OneTime) != 0 {
+		t.Errorf("sent %v, stored %v", e.mail.sent, e.store.OneTime)
 	}
 }
 
 func TestWorkTokenJobsReportFailures(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	acc := e.account(t, "ann@example.com", "correct horse")
 	e.mail.err = errors.New("smtp down")
 	if err := e.svc.WorkPasswordReset(context.Background(), auth.SendPasswordReset{UserID: acc.ID}); !errors.Is(err, e.mail.err) {
