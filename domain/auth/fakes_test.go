@@ -48,47 +48,19 @@ func (a *fakeAccounts) ByID(_ context.Context, id uuid.UUID) (auth.Account, erro
 	return acc, nil
 }
 
-// fakeStatus answers SessionState from a table, or "inactive" for unknown sessions.
-type fakeStatus struct {
-	states map[uuid.UUID]auth.SessionState
-	err    error
-}
-
-func (f *fakeStatus) SessionState(_ context.Context, id uuid.UUID) (auth.SessionState, error) {
-	return f.states[id], f.err
-}
-
-// sentMail is one e-mail the fake Mail was asked to send.
-type sentMail struct {
-	To, Template, Locale string
-	Data                 map[string]string
-}
-
-type fakeMail struct {
-	sent []sentMail
-	err  error
-}
-
-func (m *fakeMail) Send(_ context.Context, to, template, locale string, data map[string]string) error {
-	if m.err != nil {
-		return m.err
-	}
-	m.sent = append(m.sent, sentMail{to, template, locale, data})
-	return nil
-}
-
 // env is an auth.Service wired to the in-memory transaction, outbox and audit trail, the
-// shared fakes of authtest, and this package's fakes of the ports only auth uses.
+// shared fakes of authtest, and this package's fake of auth.Accounts (application/identity
+// implements it over the user repository).
 type env struct {
 	svc       *auth.Service
 	accounts  *fakeAccounts
 	store     *authtest.Store
 	hasher    *authtest.Hasher
 	tokens    *authtest.Tokens
-	status    *fakeStatus
+	status    *authtest.Status
 	broadcast *authtest.Broadcast
 	events    *memory.Outbox
-	mail      *fakeMail
+	mail      *authtest.Mail
 	tx        *memory.Tx
 	audit     *audittest.Trail
 	jobs      *portstest.JobQueue
@@ -104,8 +76,8 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	e := &env{
 		accounts: &fakeAccounts{byID: map[uuid.UUID]auth.Account{}}, store: authtest.NewStore(), hasher: &authtest.Hasher{},
-		tokens: &authtest.Tokens{}, status: &fakeStatus{states: map[uuid.UUID]auth.SessionState{}},
-		broadcast: &authtest.Broadcast{}, mail: &fakeMail{}, jobs: &portstest.JobQueue{},
+		tokens: &authtest.Tokens{}, status: authtest.NewStatus(),
+		broadcast: &authtest.Broadcast{}, mail: &authtest.Mail{}, jobs: &portstest.JobQueue{},
 		clock: portstest.NewClock(t0), tx: memory.NewTx(),
 	}
 	e.events = memory.NewOutbox(e.tx)

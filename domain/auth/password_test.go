@@ -151,7 +151,7 @@ func resetToken(t *testing.T, e *env, acc auth.Account) string {
 	if err := e.svc.WorkPasswordReset(context.Background(), auth.SendPasswordReset{UserID: acc.ID}); err != nil {
 		t.Fatal(err)
 	}
-	return tokenFromLink(t, e.mail.sent[len(e.mail.sent)-1].Data["Link"])
+	return tokenFromLink(t, e.mail.Sent()[len(e.mail.Sent())-1].Data["Link"])
 }
 
 func TestResetPassword(t *testing.T) {
@@ -230,7 +230,7 @@ func verifyToken(t *testing.T, e *env, acc auth.Account) string {
 	if err := e.svc.WorkEmailVerification(context.Background(), auth.SendEmailVerification{UserID: acc.ID}); err != nil {
 		t.Fatal(err)
 	}
-	return tokenFromLink(t, e.mail.sent[len(e.mail.sent)-1].Data["Link"])
+	return tokenFromLink(t, e.mail.Sent()[len(e.mail.Sent())-1].Data["Link"])
 }
 
 func TestEmailVerification(t *testing.T) {

@@ -32,7 +32,7 @@ func TestAuthenticate(t *testing.T) {
 	e := newEnv(t)
 	acc := e.account(t, "ann@example.com", "correct horse")
 	pair := e.login(t, "ann@example.com", "correct horse") // the token says role "user"
-	e.status.states[pair.SessionID] = auth.SessionState{Active: true, UserID: acc.ID, Role: kernel.RoleAdmin, Locale: kernel.LocaleDE}
+	e.status.States[pair.SessionID] = auth.SessionState{Active: true, UserID: acc.ID, Role: kernel.RoleAdmin, Locale: kernel.LocaleDE}
 
 	c, err := e.svc.Authenticate(context.Background(), pair.AccessToken)
 	if err != nil {
@@ -54,17 +54,17 @@ func TestAuthenticateRefusals(t *testing.T) {
 	// The session is active but another account's: a token naming a session it does not
 	// own is refused.
 	for name, owner := range map[string]uuid.UUID{"another account's": kernel.NewID(), "no account's": uuid.Nil} {
-		e.status.states[pair.SessionID] = auth.SessionState{Active: true, UserID: owner, Role: kernel.RoleAdmin}
+		e.status.States[pair.SessionID] = auth.SessionState{Active: true, UserID: owner, Role: kernel.RoleAdmin}
 		if c, err := e.svc.Authenticate(context.Background(), pair.AccessToken); !errors.Is(err, auth.ErrInvalidToken) || c != (auth.Claims{}) {
 			t.Errorf("%s session: %+v, %v; want ErrInvalidToken", name, c, err)
 		}
 	}
-	e.status.states[pair.SessionID] = auth.SessionState{Active: false, UserID: acc.ID, Role: kernel.RoleUser}
+	e.status.States[pair.SessionID] = auth.SessionState{Active: false, UserID: acc.ID, Role: kernel.RoleUser}
 	if c, err := e.svc.Authenticate(context.Background(), pair.AccessToken); !errors.Is(err, auth.ErrInvalidToken) || c != (auth.Claims{}) {
 		t.Errorf("revoked session: %+v, %v; want ErrInvalidToken", c, err)
 	}
 	boom := errors.New("redis and postgres down")
-	e.status.err = boom
+	e.status.Err = boom
 	if _, err := e.svc.Authenticate(context.Background(), pair.AccessToken); !errors.Is(err, boom) || errors.Is(err, auth.ErrInvalidToken) {
 		t.Errorf("status failure: %v, want it passed on, not ErrInvalidToken", err)
 	}
