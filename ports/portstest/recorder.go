@@ -8,8 +8,9 @@ import (
 	"github.com/keelhq/keel/ports"
 )
 
-// Recorder collects the values a fake port was given, in order. It is a Participant: a
-// rolled-back transaction takes back what it added. The zero value is empty and ready.
+// Recorder collects the values a fake port was given, in order. It is a participant of
+// memory.Tx (see Snapshot): a rolled-back transaction takes back what it added. The zero
+// value is empty and ready.
 type Recorder[T any] struct {
 	// Err, when set, makes Add fail with it and record nothing, to simulate a port that is
 	// down. Set it before the recorder is shared between goroutines.
@@ -37,8 +38,8 @@ func (r *Recorder[T]) Items() []T {
 	return slices.Clone(r.items)
 }
 
-// Snapshot implements Participant: the returned function forgets every value recorded
-// since.
+// Snapshot implements memory.Participant: the returned function forgets every value
+// recorded since.
 func (r *Recorder[T]) Snapshot() (restore func()) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -9,19 +9,20 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/keelhq/keel/adapters/memory"
 	"github.com/keelhq/keel/domain/kernel"
 	"github.com/keelhq/keel/ports"
 	"github.com/keelhq/keel/ports/portstest"
 )
 
 var (
-	_ portstest.Participant = (*portstest.Recorder[int])(nil)
-	_ ports.AuditTrail      = (*portstest.AuditTrail)(nil)
-	_ ports.Events          = (*portstest.Events)(nil)
-	_ ports.JobQueue        = (*portstest.JobQueue)(nil)
-	_ portstest.Participant = (*portstest.AuditTrail)(nil)
-	_ portstest.Participant = (*portstest.Events)(nil)
-	_ portstest.Participant = (*portstest.JobQueue)(nil)
+	_ memory.Participant = (*portstest.Recorder[int])(nil)
+	_ ports.AuditTrail   = (*portstest.AuditTrail)(nil)
+	_ ports.Events       = (*portstest.Events)(nil)
+	_ ports.JobQueue     = (*portstest.JobQueue)(nil)
+	_ memory.Participant = (*portstest.AuditTrail)(nil)
+	_ memory.Participant = (*portstest.Events)(nil)
+	_ memory.Participant = (*portstest.JobQueue)(nil)
 )
 
 type job string
@@ -158,7 +159,7 @@ func TestJobQueue(t *testing.T) {
 // TestRecordersRollBackWithTx runs the fakes together, as a service under test does.
 func TestRecordersRollBackWithTx(t *testing.T) {
 	audit, events, jobs := &portstest.AuditTrail{}, &portstest.Events{}, &portstest.JobQueue{}
-	tx := portstest.NewTx(audit, events, jobs)
+	tx := memory.NewTx(audit, events, jobs)
 	ctx := context.Background()
 	write := func(ctx context.Context) error {
 		if err := audit.Record(ctx, ports.AuditRecord{Action: "x.done"}); err != nil {
