@@ -1,6 +1,7 @@
 // Package portstest provides fakes of the shared ports for unit tests: a clock that moves
-// only when told to, and recorders of what a port was given. The transaction and the
-// event outbox have real in-memory adapters in adapters/memory; use those.
+// only when told to, and a recorder of the jobs enqueued. The transaction, the event
+// outbox and the audit trail have real in-memory adapters in adapters/memory (the trail is
+// audit.Service over memory/audit; see domain/audit/audittest.Trail); use those.
 //
 // The fakes are safe for concurrent use.
 package portstest

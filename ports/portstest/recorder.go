@@ -51,28 +51,6 @@ func (r *Recorder[T]) Snapshot() (restore func()) {
 	}
 }
 
-// AuditTrail is a ports.AuditTrail that records every AuditRecord.
-type AuditTrail struct{ Recorder[ports.AuditRecord] }
-
-// Record implements ports.AuditTrail.
-func (a *AuditTrail) Record(_ context.Context, rec ports.AuditRecord) error { return a.Add(rec) }
-
-// Actions returns the Action of every recorded AuditRecord, oldest first.
-func (a *AuditTrail) Actions() []string {
-	items := a.Items()
-	out := make([]string, len(items))
-	for i, rec := range items {
-		out[i] = rec.Action
-	}
-	return out
-}
-
-// Events is a ports.Events that records every published Event.
-type Events struct{ Recorder[ports.Event] }
-
-// Publish implements ports.Events.
-func (e *Events) Publish(_ context.Context, ev ports.Event) error { return e.Add(ev) }
-
 // JobQueue is a ports.JobQueue that records every enqueued Job.
 type JobQueue struct{ Recorder[ports.Job] }
 
