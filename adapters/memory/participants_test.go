@@ -161,4 +161,3 @@ func TestTxConcurrentHooks(t *testing.T) {
 		t.Errorf("Do = %v, %d hooks ran; want nil, 8", err, ran)
 	}
 }
-
