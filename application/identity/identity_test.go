@@ -40,10 +40,10 @@ var client = auth.Client{UserAgent: "test", IP: "192.0.2.1"}
 
 func (e *env) wroteNothing(t *testing.T) {
 	t.Helper()
-	if len(e.repo.recs) != 0 || len(e.store.passwords) != 0 || len(e.store.sessions) != 0 ||
-		len(e.audit.Items()) != 0 || len(e.events.Items()) != 0 || len(e.jobs.Items()) != 0 {
+	if len(e.stored(t)) != 0 || len(e.store.Passwords) != 0 || len(e.store.Sessions) != 0 ||
+		len(e.audit.Items()) != 0 || len(e.events.Events()) != 0 || len(e.jobs.Items()) != 0 {
 		t.Errorf("something was written: users %d, passwords %d, sessions %d, audit %v, events %d, jobs %d",
-			len(e.repo.recs), len(e.store.passwords), len(e.store.sessions), e.audit.Actions(), len(e.events.Items()), len(e.jobs.Items()))
+			len(e.stored(t)), len(e.store.Passwords), len(e.store.Sessions), e.audit.Actions(), len(e.events.Events()), len(e.jobs.Items()))
 	}
 }
 
@@ -100,14 +100,14 @@ func TestRegister(t *testing.T) {
 	if u.Email() != "ann@example.com" || u.Name() != "Ann" || u.Role() != kernel.RoleUser || u.Locale() != kernel.LocaleEN || !u.Active() {
 		t.Errorf("user = %+v", u.Record())
 	}
-	if rec, ok := e.repo.recs[u.ID()]; !ok || rec != u.Record() {
+	if rec, ok := e.stored(t)[u.ID()]; !ok || rec != u.Record() {
 		t.Errorf("stored user = %+v", rec)
 	}
-	if e.store.passwords[u.ID()] != "hash:correct horse" {
-		t.Errorf("password = %q", e.store.passwords[u.ID()])
+	if e.store.Passwords[u.ID()] != "hash:correct horse" {
+		t.Errorf("password = %q", e.store.Passwords[u.ID()])
 	}
-	sess, ok := e.store.sessions[pair.SessionID]
-	if !ok || sess.UserID != u.ID() || sess.UserAgent != "test" || len(e.store.refresh) != 1 || pair.RefreshToken == "" {
+	sess, ok := e.store.Sessions[pair.SessionID]
+	if !ok || sess.UserID != u.ID() || sess.UserAgent != "test" || len(e.store.Refresh) != 1 || pair.RefreshToken == "" {
 		t.Errorf("session = %+v, pair = %+v", sess, pair)
 	}
 	if len(e.jobs.Items()) != 1 || e.jobs.Items()[0] != (auth.SendEmailVerification{UserID: u.ID()}) {
@@ -126,8 +126,8 @@ func TestRegister(t *testing.T) {
 			}
 		}
 	}
-	if len(e.events.Items()) != 1 || e.events.Items()[0].Name != "user.registered" {
-		t.Errorf("events = %+v", e.events.Items())
+	if len(e.events.Events()) != 1 || e.events.Names()[0] != "user.registered" {
+		t.Errorf("events = %+v", e.events.Names())
 	}
 }
 
@@ -159,7 +159,7 @@ func TestRegisterDuplicateEmail(t *testing.T) {
 	if ke, ok := kernel.AsError(err); !ok || ke.Code() != "email_taken" || ke.Kind() != kernel.KindConflict {
 		t.Errorf("error %v does not carry email_taken/conflict", err)
 	}
-	if len(e.repo.recs) != 1 || len(e.store.passwords) != 1 || len(e.store.sessions) != 1 || len(e.audit.Items()) != before {
+	if len(e.stored(t)) != 1 || len(e.store.Passwords) != 1 || len(e.store.Sessions) != 1 || len(e.audit.Items()) != before {
 		t.Error("the refused registration wrote something")
 	}
 }
@@ -172,11 +172,11 @@ func TestCreateAccount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u.Role() != kernel.RoleAdmin || u.Locale() != kernel.LocaleES || e.repo.recs[u.ID()].Role != "admin" {
+	if u.Role() != kernel.RoleAdmin || u.Locale() != kernel.LocaleES || e.stored(t)[u.ID()].Role != "admin" {
 		t.Errorf("user = %+v", u.Record())
 	}
-	if e.store.passwords[u.ID()] != "hash:correct horse" || len(e.store.sessions) != 0 || len(e.jobs.Items()) != 0 {
-		t.Errorf("password %q, sessions %d, jobs %v; want a password only", e.store.passwords[u.ID()], len(e.store.sessions), e.jobs.Items())
+	if e.store.Passwords[u.ID()] != "hash:correct horse" || len(e.store.Sessions) != 0 || len(e.jobs.Items()) != 0 {
+		t.Errorf("password %q, sessions %d, jobs %v; want a password only", e.store.Passwords[u.ID()], len(e.store.Sessions), e.jobs.Items())
 	}
 	if e.transactions() != 1 {
 		t.Errorf("transactions = %d", e.transactions())
@@ -190,8 +190,8 @@ func TestCreateAccount(t *testing.T) {
 	if !errors.Is(err, user.ErrEmailTaken) {
 		t.Errorf("duplicate: %v, want ErrEmailTaken", err)
 	}
-	if len(e.repo.recs) != 1 {
-		t.Errorf("users = %d, want 1", len(e.repo.recs))
+	if len(e.stored(t)) != 1 {
+		t.Errorf("users = %d, want 1", len(e.stored(t)))
 	}
 }
 
@@ -216,7 +216,10 @@ func TestAccounts(t *testing.T) {
 	if _, err := e.accounts.ByID(context.Background(), kernel.NewID()); !errors.Is(err, auth.ErrAccountNotFound) {
 		t.Errorf("unknown id: %v", err)
 	}
-	if err := e.accounts.MarkEmailVerified(context.Background(), u.ID()); err != nil {
+	if err := e.auth.WorkEmailVerification(context.Background(), auth.SendEmailVerification{UserID: u.ID()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.verify.VerifyEmail(context.Background(), e.mail.LastToken(t)); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := e.accounts.ByID(context.Background(), u.ID()); !got.EmailVerified {
@@ -240,29 +243,30 @@ func signIn(t *testing.T, e *env, email string, role kernel.Role) (*user.User, u
 
 func TestAccessThroughUserActions(t *testing.T) {
 	e := newEnv(t)
-	signIn(t, e, "admin@example.com", kernel.RoleAdmin)
+	admin, adminSession := signIn(t, e, "admin@example.com", kernel.RoleAdmin)
 	u, sid := signIn(t, e, "ann@example.com", kernel.RoleUser)
-	ctx := ports.WithActor(context.Background(), ports.Actor{UserID: u.ID(), Role: kernel.RoleAdmin})
+	actor := ports.Actor{UserID: admin.ID(), SessionID: adminSession, Role: kernel.RoleAdmin}
+	ctx := ports.WithActor(context.Background(), actor)
 
-	if _, err := e.users.AdminUpdate(ctx, u.ID(), user.AdminChange{Role: ptr("admin")}); err != nil {
+	if _, err := e.users.AdminUpdate(ctx, actor, u.ID(), user.AdminChange{Role: ptr("admin")}); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(e.sessions.ids, []uuid.UUID{sid}) || !e.store.sessions[sid].RevokedAt.IsZero() {
-		t.Errorf("role change: invalidated %v, session %+v; want invalidated, not revoked", e.sessions.ids, e.store.sessions[sid])
+	if !slices.Equal(e.broadcast.All(), []uuid.UUID{sid}) || !e.store.Sessions[sid].RevokedAt.IsZero() {
+		t.Errorf("role change: invalidated %v, session %+v; want invalidated, not revoked", e.broadcast.All(), e.store.Sessions[sid])
 	}
-	e.sessions.ids = nil
-	if _, err := e.users.AdminUpdate(ctx, u.ID(), user.AdminChange{Status: ptr("disabled")}); err != nil {
+	e.broadcast.Reset()
+	if _, err := e.users.AdminUpdate(ctx, actor, u.ID(), user.AdminChange{Status: ptr("disabled")}); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(e.sessions.ids, []uuid.UUID{sid}) || e.store.sessions[sid].RevokeReason != "account_disabled" {
-		t.Errorf("disabling: invalidated %v, session %+v", e.sessions.ids, e.store.sessions[sid])
+	if !slices.Equal(e.broadcast.All(), []uuid.UUID{sid}) || e.store.Sessions[sid].RevokeReason != "account_disabled" {
+		t.Errorf("disabling: invalidated %v, session %+v", e.broadcast.All(), e.store.Sessions[sid])
 	}
-	e.sessions.ids = nil
-	if err := e.users.Delete(ctx, u.ID()); err != nil {
+	e.broadcast.Reset()
+	if err := e.users.Delete(ctx, actor, u.ID()); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := e.store.passwords[u.ID()]; ok || len(e.store.sessions) != 1 || !slices.Equal(e.sessions.ids, []uuid.UUID{sid}) {
-		t.Errorf("deletion left password %v, sessions %d; invalidated %v", ok, len(e.store.sessions), e.sessions.ids)
+	if _, ok := e.store.Passwords[u.ID()]; ok || len(e.store.Sessions) != 1 || e.store.Sessions[adminSession].UserID != admin.ID() || !slices.Equal(e.broadcast.All(), []uuid.UUID{sid}) {
+		t.Errorf("deletion left password %v, sessions %d; invalidated %v", ok, len(e.store.Sessions), e.broadcast.All())
 	}
 }
 

@@ -20,7 +20,7 @@ type fixture struct {
 }
 
 // TestFailuresPropagateAndRollBack breaks one dependency at a time: the action must return
-// that error (not a domain sentinel), write nothing and broadcast nothing.
+// that error (not a domain sentinel), write nothing, publish nothing and broadcast nothing.
 func TestFailuresPropagateAndRollBack(t *testing.T) {
 	boom := errBoom
 	tests := []struct {
@@ -36,19 +36,19 @@ func TestFailuresPropagateAndRollBack(t *testing.T) {
 			_, _, err := f.e.svc.Login(context.Background(), "ann@example.com", "correct horse", auth.Client{})
 			return err
 		}},
-		{"login: issue access token", func(e *env) { e.tokens.err = boom }, func(f fixture) error {
+		{"login: issue access token", func(e *env) { e.tokens.Err = boom }, func(f fixture) error {
 			_, _, err := f.e.svc.Login(context.Background(), "ann@example.com", "correct horse", auth.Client{})
 			return err
 		}},
-		{"login: rehash", func(e *env) { e.hasher.rehash, e.hasher.hashErr = true, boom }, func(f fixture) error {
+		{"login: rehash", func(e *env) { e.hasher.Rehash, e.hasher.HashErr = true, boom }, func(f fixture) error {
 			_, _, err := f.e.svc.Login(context.Background(), "ann@example.com", "correct horse", auth.Client{})
 			return err
 		}},
 		{"refresh: spend", storeFails("SpendRefreshToken"), refreshOf},
 		{"refresh: touch", storeFails("TouchSession"), refreshOf},
 		{"refresh: rotate", storeFails("CreateRefreshToken"), refreshOf},
-		{"refresh: audit", func(e *env) { e.audit.Err = boom }, refreshOf},
-		{"refresh: issue", func(e *env) { e.tokens.err = boom }, refreshOf},
+		{"refresh: audit", func(e *env) { e.audit.Fail(boom) }, refreshOf},
+		{"refresh: issue", func(e *env) { e.tokens.Err = boom }, refreshOf},
 		{"reuse: revoke", storeFails("RevokeSession"), func(f fixture) error {
 			_, err := f.e.svc.Refresh(context.Background(), f.spent.RefreshToken, auth.Client{})
 			return err
@@ -57,13 +57,13 @@ func TestFailuresPropagateAndRollBack(t *testing.T) {
 			return f.e.svc.LogoutAll(context.Background(), ports.Actor{UserID: f.acc.ID, SessionID: f.pair.SessionID})
 		}},
 		{"revoke session: store", storeFails("RevokeSession"), func(f fixture) error {
-			return f.e.svc.RevokeSession(context.Background(), f.acc.ID, f.pair.SessionID)
+			return f.e.svc.RevokeSession(context.Background(), ports.Actor{UserID: f.acc.ID, SessionID: f.spent.SessionID}, f.pair.SessionID)
 		}},
-		{"change password: hash", func(e *env) { e.hasher.hashErr = boom }, changePassword},
+		{"change password: hash", func(e *env) { e.hasher.HashErr = boom }, changePassword},
 		{"change password: store", storeFails("SetPassword"), changePassword},
 		{"change password: revoke", storeFails("RevokeSessions"), changePassword},
 		{"change password: read hash", storeFails("PasswordHash"), changePassword},
-		{"change password: verify", func(e *env) { e.hasher.verifyErr = boom }, changePassword},
+		{"change password: verify", func(e *env) { e.hasher.VerifyErr = boom }, changePassword},
 		{"reset job: store token", storeFails("CreateOneTimeToken"), func(f fixture) error {
 			return f.e.svc.WorkPasswordReset(context.Background(), auth.SendPasswordReset{UserID: f.acc.ID})
 		}},
@@ -75,28 +75,29 @@ func TestFailuresPropagateAndRollBack(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv()
+			e := newEnv(t)
 			f := fixture{e: e, acc: e.account(t, "ann@example.com", "correct horse")}
 			f.pair = e.login(t, "ann@example.com", "correct horse")
 			f.spent = e.login(t, "ann@example.com", "correct horse")
 			if _, err := refresh(e, f.spent.RefreshToken); err != nil {
 				t.Fatal(err)
 			}
-			before := e.store.snapshotCopy()
+			before := e.store.State()
 			audits := len(e.audit.Items())
 			tt.inject(e)
 			if err := tt.act(f); !errors.Is(err, boom) {
 				t.Fatalf("error = %v, want %v", err, boom)
 			}
-			if !e.store.sameAs(before) || len(e.audit.Items()) != audits || len(e.events.all()) != 0 {
-				t.Errorf("a failed action left traces: audit %v, invalidated %v", e.audit.Actions()[audits:], e.events.all())
+			if !e.store.SameAs(before) || len(e.audit.Items()) != audits || len(e.broadcast.All()) != 0 || len(e.events.Events()) != 0 {
+				t.Errorf("a failed action left traces: audit %v, invalidated %v, events %v",
+					e.audit.Actions()[audits:], e.broadcast.All(), e.events.Names())
 			}
 		})
 	}
 }
 
 func storeFails(method string) func(*env) {
-	return func(e *env) { e.store.fail = map[string]error{method: errBoom} }
+	return func(e *env) { e.store.Fail = map[string]error{method: errBoom} }
 }
 
 func refreshOf(f fixture) error {

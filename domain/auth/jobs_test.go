@@ -43,17 +43,17 @@ func TestWorkTokenJobs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv()
+			e := newEnv(t)
 			acc := e.account(t, "ann@example.com", "correct horse")
 			acc.Locale = kernel.LocaleDE
 			e.accounts.byID[acc.ID] = acc
 			if err := tt.run(e.svc, acc); err != nil {
 				t.Fatal(err)
 			}
-			if len(e.mail.sent) != 1 {
-				t.Fatalf("sent %+v", e.mail.sent)
+			if len(e.mail.Sent()) != 1 {
+				t.Fatalf("sent %+v", e.mail.Sent())
 			}
-			m := e.mail.sent[0]
+			m := e.mail.Sent()[0]
 			if m.To != "ann@example.com" || m.Template != tt.template || m.Locale != "de" || m.Data["Minutes"] != tt.ttl {
 				t.Errorf("mail = %+v", m)
 			}
@@ -61,10 +61,10 @@ func TestWorkTokenJobs(t *testing.T) {
 				t.Errorf("link = %q", m.Data["Link"])
 			}
 			token := tokenFromLink(t, m.Data["Link"])
-			if len(e.store.oneTime) != 1 {
-				t.Fatalf("stored %+v", e.store.oneTime)
+			if len(e.store.OneTime) != 1 {
+				t.Fatalf("stored %+v", e.store.OneTime)
 			}
-			ott := e.store.oneTime[0]
+			ott := e.store.OneTime[0]
 			if string(ott.Hash) != string(auth.HashToken(token)) || strings.Contains(string(ott.Hash), token) {
 				t.Errorf("stored hash %x is not the token's hash", ott.Hash)
 			}
@@ -79,7 +79,7 @@ func TestWorkTokenJobs(t *testing.T) {
 }
 
 func TestWorkTokenJobsSkipGoneAccounts(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	off := e.account(t, "off@example.com", "correct horse")
 	e.disable(off.ID)
 	for _, acc := range []auth.Account{off, {ID: kernel.NewID()}} {
@@ -90,19 +90,19 @@ func TestWorkTokenJobsSkipGoneAccounts(t *testing.T) {
 			t.Errorf("verification for %s: %v", acc.ID, err)
 		}
 	}
-	if len(e.mail.sent) != 0 || len(e.store.oneTime) != 0 {
-		t.Errorf("sent %v, stored %v", e.mail.sent, e.store.oneTime)
+	if len(e.mail.Sent()) != 0 || len(e.store.OneTime) != 0 {
+		t.Errorf("sent %v, stored %v", e.mail.Sent(), e.store.OneTime)
 	}
 }
 
 func TestWorkTokenJobsReportFailures(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	acc := e.account(t, "ann@example.com", "correct horse")
-	e.mail.err = errors.New("smtp down")
-	if err := e.svc.WorkPasswordReset(context.Background(), auth.SendPasswordReset{UserID: acc.ID}); !errors.Is(err, e.mail.err) {
+	e.mail.Err = errors.New("smtp down")
+	if err := e.svc.WorkPasswordReset(context.Background(), auth.SendPasswordReset{UserID: acc.ID}); !errors.Is(err, e.mail.Err) {
 		t.Errorf("mail failure: %v (the queue must retry)", err)
 	}
-	e.mail.err = nil
+	e.mail.Err = nil
 	e.accounts.err = errors.New("db down")
 	if err := e.svc.WorkPasswordReset(context.Background(), auth.SendPasswordReset{UserID: acc.ID}); !errors.Is(err, e.accounts.err) {
 		t.Errorf("lookup failure: %v (the queue must retry)", err)

@@ -65,7 +65,7 @@ func TestCheckPassword(t *testing.T) {
 }
 
 func TestLoginSuccess(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	acc := e.account(t, "ann@example.com", "correct horse")
 	pair, got, err := e.svc.Login(context.Background(), "  ANN@example.com ", "correct horse", auth.Client{UserAgent: "ua", IP: "198.51.100.7"})
 	if err != nil {
@@ -74,7 +74,7 @@ func TestLoginSuccess(t *testing.T) {
 	if got != acc {
 		t.Errorf("account = %+v, want %+v", got, acc)
 	}
-	sess := e.store.session(pair.SessionID)
+	sess := e.store.Session(pair.SessionID)
 	if sess.UserID != acc.ID || sess.UserAgent != "ua" || sess.IP != "198.51.100.7" || !sess.CreatedAt.Equal(t0) ||
 		!sess.ExpiresAt.Equal(t0.Add(lifetimes.Absolute)) {
 		t.Errorf("session = %+v", sess)
@@ -82,7 +82,7 @@ func TestLoginSuccess(t *testing.T) {
 	if len(pair.RefreshToken) < 43 || pair.ExpiresIn != lifetimes.Access {
 		t.Errorf("pair = %+v; want a 256-bit refresh token and the access lifetime", pair)
 	}
-	rt := e.store.refresh
+	rt := e.store.Refresh
 	if len(rt) != 1 || rt[0].SessionID != sess.ID || string(rt[0].Hash) != string(auth.HashToken(pair.RefreshToken)) {
 		t.Errorf("refresh tokens = %+v; want one, stored as the token's hash", rt)
 	}
@@ -100,8 +100,8 @@ func TestLoginSuccess(t *testing.T) {
 	if a := e.audit.Items()[0]; a.Action != "auth.login" || a.Entity != "session" || a.EntityID != sess.ID.String() || a.ActorID != acc.ID {
 		t.Errorf("audit record = %+v", a)
 	}
-	if len(e.hasher.verified) != 1 || e.hasher.hashes != 0 || e.store.passwords[acc.ID] != "hash:correct horse" {
-		t.Errorf("verify calls %d, hash calls %d; want 1, 0 and the hash untouched", len(e.hasher.verified), e.hasher.hashes)
+	if len(e.hasher.Verified()) != 1 || e.hasher.Hashes() != 0 || e.store.Passwords[acc.ID] != "hash:correct horse" {
+		t.Errorf("verify calls %d, hash calls %d; want 1, 0 and the hash untouched", len(e.hasher.Verified()), e.hasher.Hashes())
 	}
 }
 
@@ -120,7 +120,7 @@ func TestLoginFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv()
+			e := newEnv(t)
 			pw := "correct horse"
 			if tt.noPassword {
 				pw = ""
@@ -136,42 +136,42 @@ func TestLoginFailures(t *testing.T) {
 			if pair != (auth.TokenPair{}) || got != (auth.Account{}) {
 				t.Errorf("a failed login returned %+v, %+v", pair, got)
 			}
-			if len(e.hasher.verified) != 1 {
-				t.Errorf("Verify called %d times, want exactly once", len(e.hasher.verified))
+			if len(e.hasher.Verified()) != 1 {
+				t.Errorf("Verify called %d times, want exactly once", len(e.hasher.Verified()))
 			}
-			if len(e.store.sessions) != 0 || len(e.audit.Items()) != 0 || e.tx.Commits() != 0 {
-				t.Errorf("a failed login wrote: sessions %d, audit %v", len(e.store.sessions), e.audit.Items())
+			if len(e.store.Sessions) != 0 || len(e.audit.Items()) != 0 || e.tx.Commits() != 0 {
+				t.Errorf("a failed login wrote: sessions %d, audit %v", len(e.store.Sessions), e.audit.Items())
 			}
 		})
 	}
 }
 
 func TestLoginUnknownEmailVerifiesAgainstDummyHash(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	e.account(t, "ann@example.com", "correct horse")
 	for range 3 {
 		if _, _, err := e.svc.Login(context.Background(), "ghost@example.com", "correct horse", auth.Client{}); !errors.Is(err, auth.ErrInvalidCredentials) {
 			t.Fatalf("error = %v", err)
 		}
 	}
-	if len(e.hasher.verified) != 3 {
-		t.Fatalf("Verify called %d times, want 3", len(e.hasher.verified))
+	if len(e.hasher.Verified()) != 3 {
+		t.Fatalf("Verify called %d times, want 3", len(e.hasher.Verified()))
 	}
-	dummy := e.hasher.verified[0]
+	dummy := e.hasher.Verified()[0]
 	if !strings.HasPrefix(dummy, "hash:") || dummy == "hash:correct horse" {
 		t.Errorf("verified against %q; want a real hash of a random password", dummy)
 	}
-	if slices.ContainsFunc(e.hasher.verified, func(s string) bool { return s != dummy }) || e.hasher.hashes != 1 {
-		t.Errorf("dummy hash not reused: verified %v, %d hashes made", e.hasher.verified, e.hasher.hashes)
+	if slices.ContainsFunc(e.hasher.Verified(), func(s string) bool { return s != dummy }) || e.hasher.Hashes() != 1 {
+		t.Errorf("dummy hash not reused: verified %v, %d hashes made", e.hasher.Verified(), e.hasher.Hashes())
 	}
 }
 
 func TestLoginDummyHashRecoversFromFailure(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	e.account(t, "ann@example.com", "correct horse")
-	e.hasher.hashErr = errors.New("transient")
+	e.hasher.HashErr = errors.New("transient")
 	_, _, _ = e.svc.Login(context.Background(), "ghost@example.com", "pw123456", auth.Client{})
-	e.hasher.hashErr = nil
+	e.hasher.HashErr = nil
 	if _, _, err := e.svc.Login(context.Background(), "ghost@example.com", "pw123456", auth.Client{}); !errors.Is(err, auth.ErrInvalidCredentials) {
 		t.Fatalf("error = %v, want ErrInvalidCredentials once the hasher works again", err)
 	}
@@ -179,30 +179,30 @@ func TestLoginDummyHashRecoversFromFailure(t *testing.T) {
 
 func TestLoginRehash(t *testing.T) {
 	for _, rehash := range []bool{false, true} {
-		e := newEnv()
+		e := newEnv(t)
 		acc := e.account(t, "ann@example.com", "")
-		e.store.passwords[acc.ID] = "old:correct horse"
-		e.hasher.rehash = rehash
+		e.store.Passwords[acc.ID] = "old:correct horse"
+		e.hasher.Rehash = rehash
 		e.login(t, "ann@example.com", "correct horse")
 		want, wantHashes := "old:correct horse", 0
 		if rehash {
 			want, wantHashes = "hash:correct horse", 1
 		}
-		if got := e.store.passwords[acc.ID]; got != want || e.hasher.hashes != wantHashes {
-			t.Errorf("rehash %v: stored %q after %d hashes, want %q after %d", rehash, got, e.hasher.hashes, want, wantHashes)
+		if got := e.store.Passwords[acc.ID]; got != want || e.hasher.Hashes() != wantHashes {
+			t.Errorf("rehash %v: stored %q after %d hashes, want %q after %d", rehash, got, e.hasher.Hashes(), want, wantHashes)
 		}
 	}
 }
 
 func TestLoginRehashOnlyAfterSuccess(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	acc := e.account(t, "ann@example.com", "correct horse")
-	e.hasher.rehash = true
+	e.hasher.Rehash = true
 	e.disable(acc.ID)
 	if _, _, err := e.svc.Login(context.Background(), "ann@example.com", "correct horse", auth.Client{}); !errors.Is(err, auth.ErrAccountDisabled) {
 		t.Fatalf("error = %v", err)
 	}
-	if e.hasher.hashes != 0 {
+	if e.hasher.Hashes() != 0 {
 		t.Errorf("a refused login rehashed the password")
 	}
 }
@@ -220,7 +220,7 @@ func TestLoginValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv()
+			e := newEnv(t)
 			e.account(t, "ann@example.com", "correct horse")
 			_, _, err := e.svc.Login(context.Background(), tt.email, tt.pw, auth.Client{})
 			got := fieldCodes(t, err)
@@ -232,7 +232,7 @@ func TestLoginValidation(t *testing.T) {
 					t.Errorf("errors[%q] = %q, want %q", f, got[f], c)
 				}
 			}
-			if len(e.hasher.verified) != 0 {
+			if len(e.hasher.Verified()) != 0 {
 				t.Error("invalid input reached the hasher")
 			}
 		})
@@ -241,14 +241,14 @@ func TestLoginValidation(t *testing.T) {
 
 func TestLoginInfrastructureErrors(t *testing.T) {
 	boom := errors.New("db down")
-	e := newEnv()
+	e := newEnv(t)
 	e.account(t, "ann@example.com", "correct horse")
 	e.accounts.err = boom
 	if _, _, err := e.svc.Login(context.Background(), "ann@example.com", "correct horse", auth.Client{}); !errors.Is(err, boom) {
 		t.Errorf("accounts failure: error = %v, want %v", err, boom)
 	}
 	e.accounts.err = nil
-	e.hasher.verifyErr = boom
+	e.hasher.VerifyErr = boom
 	_, _, err := e.svc.Login(context.Background(), "ann@example.com", "correct horse", auth.Client{})
 	if !errors.Is(err, boom) || errors.Is(err, auth.ErrInvalidCredentials) {
 		t.Errorf("hasher failure: error = %v, want %v", err, boom)
@@ -256,21 +256,21 @@ func TestLoginInfrastructureErrors(t *testing.T) {
 }
 
 func TestLoginTruncatesClient(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	e.account(t, "ann@example.com", "correct horse")
 	ua := strings.Repeat("a", 511) + "é" // the 512-byte cut falls inside "é"
 	pair, _, err := e.svc.Login(context.Background(), "ann@example.com", "correct horse", auth.Client{UserAgent: ua, IP: strings.Repeat("1", 100)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sess := e.store.session(pair.SessionID)
+	sess := e.store.Session(pair.SessionID)
 	if sess.UserAgent != strings.Repeat("a", 511) || len(sess.IP) != 64 {
 		t.Errorf("user agent %d bytes, IP %d bytes", len(sess.UserAgent), len(sess.IP))
 	}
 }
 
 func TestStartSessionAuditsTheAccount(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	acc := auth.Account{ID: kernel.NewID(), Role: kernel.RoleAdmin}
 	pair, err := e.svc.StartSession(context.Background(), acc, auth.Client{})
 	if err != nil {

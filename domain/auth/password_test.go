@@ -15,7 +15,7 @@ import (
 )
 
 func TestSetPassword(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	id := kernel.NewID()
 	err := e.svc.SetPassword(context.Background(), id, "short")
 	if got := fieldCodes(t, err); got["password"] != "invalid_password" || len(got) != 1 {
@@ -24,13 +24,13 @@ func TestSetPassword(t *testing.T) {
 	if err := e.svc.SetPassword(context.Background(), id, "long enough"); err != nil {
 		t.Fatal(err)
 	}
-	if e.store.passwords[id] != "hash:long enough" {
-		t.Errorf("stored %q", e.store.passwords[id])
+	if e.store.Passwords[id] != "hash:long enough" {
+		t.Errorf("stored %q", e.store.Passwords[id])
 	}
 }
 
 func TestChangePassword(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	acc := e.account(t, "ann@example.com", "old password")
 	current := e.login(t, "ann@example.com", "old password")
 	other := e.login(t, "ann@example.com", "old password")
@@ -39,16 +39,16 @@ func TestChangePassword(t *testing.T) {
 	if err := e.svc.ChangePassword(context.Background(), actor, "old password", "new password"); err != nil {
 		t.Fatal(err)
 	}
-	if e.store.passwords[acc.ID] != "hash:new password" {
-		t.Errorf("stored %q", e.store.passwords[acc.ID])
+	if e.store.Passwords[acc.ID] != "hash:new password" {
+		t.Errorf("stored %q", e.store.Passwords[acc.ID])
 	}
-	if s := e.store.session(current.SessionID); !s.RevokedAt.IsZero() {
+	if s := e.store.Session(current.SessionID); !s.RevokedAt.IsZero() {
 		t.Error("the current session was revoked")
 	}
-	if s := e.store.session(other.SessionID); s.RevokedAt.IsZero() || s.RevokeReason != "password_changed" {
+	if s := e.store.Session(other.SessionID); s.RevokedAt.IsZero() || s.RevokeReason != "password_changed" {
 		t.Errorf("other session = %+v", s)
 	}
-	if got := e.events.all(); !slices.Equal(got, []uuid.UUID{other.SessionID}) {
+	if got := e.broadcast.All(); !slices.Equal(got, []uuid.UUID{other.SessionID}) {
 		t.Errorf("invalidated %v, want the other session only", got)
 	}
 	last := e.audit.Items()[len(e.audit.Items())-1]
@@ -65,12 +65,12 @@ func TestChangePasswordRefusals(t *testing.T) {
 		wantFields          map[string]string
 	}{
 		{"wrong current", "not my password", "new password", auth.ErrInvalidCurrentPassword, nil},
-		{"short new", "old password", "short", nil, map[string]string{"newPassword": "invalid_password"}},
-		{"empty both", "", "", nil, map[string]string{"newPassword": "validation_required", "currentPassword": "validation_required"}},
+		{"short new", "old password", "short", nil, map[string]string{"new_password": "invalid_password"}},
+		{"empty both", "", "", nil, map[string]string{"new_password": "validation_required", "current_password": "validation_required"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv()
+			e := newEnv(t)
 			acc := e.account(t, "ann@example.com", "old password")
 			pair := e.login(t, "ann@example.com", "old password")
 			other := e.login(t, "ann@example.com", "old password")
@@ -89,7 +89,7 @@ func TestChangePasswordRefusals(t *testing.T) {
 					}
 				}
 			}
-			if e.store.passwords[acc.ID] != "hash:old password" || !e.store.session(other.SessionID).RevokedAt.IsZero() || len(e.events.all()) != 0 {
+			if e.store.Passwords[acc.ID] != "hash:old password" || !e.store.Session(other.SessionID).RevokedAt.IsZero() || len(e.broadcast.All()) != 0 {
 				t.Error("a refused change had effects")
 			}
 		})
@@ -97,22 +97,23 @@ func TestChangePasswordRefusals(t *testing.T) {
 }
 
 func TestChangePasswordRollback(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	acc := e.account(t, "ann@example.com", "old password")
 	pair := e.login(t, "ann@example.com", "old password")
 	e.login(t, "ann@example.com", "old password")
-	e.audit.Err = errors.New("audit down")
+	auditDown := errors.New("audit down")
+	e.audit.Fail(auditDown)
 	err := e.svc.ChangePassword(context.Background(), ports.Actor{UserID: acc.ID, SessionID: pair.SessionID}, "old password", "new password")
-	if !errors.Is(err, e.audit.Err) {
+	if !errors.Is(err, auditDown) {
 		t.Fatalf("error = %v", err)
 	}
-	if e.store.passwords[acc.ID] != "hash:old password" || len(e.events.all()) != 0 {
-		t.Errorf("rolled back change: stored %q, invalidated %v", e.store.passwords[acc.ID], e.events.all())
+	if e.store.Passwords[acc.ID] != "hash:old password" || len(e.broadcast.All()) != 0 {
+		t.Errorf("rolled back change: stored %q, invalidated %v", e.store.Passwords[acc.ID], e.broadcast.All())
 	}
 }
 
 func TestForgotPassword(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	active := e.account(t, "ann@example.com", "correct horse")
 	disabled := e.account(t, "off@example.com", "correct horse")
 	e.disable(disabled.ID)
@@ -150,31 +151,31 @@ func resetToken(t *testing.T, e *env, acc auth.Account) string {
 	if err := e.svc.WorkPasswordReset(context.Background(), auth.SendPasswordReset{UserID: acc.ID}); err != nil {
 		t.Fatal(err)
 	}
-	return tokenFromLink(t, e.mail.sent[len(e.mail.sent)-1].Data["Link"])
+	return tokenFromLink(t, e.mail.Sent()[len(e.mail.Sent())-1].Data["Link"])
 }
 
 func TestResetPassword(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	acc := e.account(t, "ann@example.com", "old password")
 	p1 := e.login(t, "ann@example.com", "old password")
 	p2 := e.login(t, "ann@example.com", "old password")
 	token := resetToken(t, e, acc)
 
-	if got := fieldCodes(t, e.svc.ResetPassword(context.Background(), token, "short")); got["newPassword"] != "invalid_password" {
+	if got := fieldCodes(t, e.svc.ResetPassword(context.Background(), token, "short")); got["new_password"] != "invalid_password" {
 		t.Errorf("short password: %v", got)
 	}
 	if err := e.svc.ResetPassword(context.Background(), token, "new password"); err != nil {
 		t.Fatal(err)
 	}
-	if e.store.passwords[acc.ID] != "hash:new password" {
-		t.Errorf("stored %q", e.store.passwords[acc.ID])
+	if e.store.Passwords[acc.ID] != "hash:new password" {
+		t.Errorf("stored %q", e.store.Passwords[acc.ID])
 	}
 	for _, id := range []uuid.UUID{p1.SessionID, p2.SessionID} {
-		if s := e.store.session(id); s.RevokedAt.IsZero() || s.RevokeReason != "password_reset" {
+		if s := e.store.Session(id); s.RevokedAt.IsZero() || s.RevokeReason != "password_reset" {
 			t.Errorf("session %s = %+v", id, s)
 		}
 	}
-	if got := sortedIDs(e.events.all()); !slices.Equal(got, sortedIDs([]uuid.UUID{p1.SessionID, p2.SessionID})) {
+	if got := sortedIDs(e.broadcast.All()); !slices.Equal(got, sortedIDs([]uuid.UUID{p1.SessionID, p2.SessionID})) {
 		t.Errorf("invalidated %v", got)
 	}
 	last := e.audit.Items()[len(e.audit.Items())-1]
@@ -184,13 +185,13 @@ func TestResetPassword(t *testing.T) {
 	if err := e.svc.ResetPassword(context.Background(), token, "third password"); !errors.Is(err, auth.ErrInvalidOrExpiredToken) {
 		t.Errorf("second use: %v, want ErrInvalidOrExpiredToken", err)
 	}
-	if e.store.passwords[acc.ID] != "hash:new password" {
+	if e.store.Passwords[acc.ID] != "hash:new password" {
 		t.Error("the second use changed the password")
 	}
 }
 
 func TestResetPasswordRefusals(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	acc := e.account(t, "ann@example.com", "old password")
 	expired := resetToken(t, e, acc)
 	verify := verifyToken(t, e, acc)
@@ -202,13 +203,13 @@ func TestResetPasswordRefusals(t *testing.T) {
 			t.Errorf("%s token: %v, want ErrInvalidOrExpiredToken", name, err)
 		}
 	}
-	if e.store.passwords[acc.ID] != "hash:old password" {
+	if e.store.Passwords[acc.ID] != "hash:old password" {
 		t.Error("a refused reset changed the password")
 	}
 }
 
 func TestResetPasswordAfterAccountErased(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	acc := e.account(t, "ann@example.com", "old password")
 	token := resetToken(t, e, acc)
 	e.disable(acc.ID) // deletion anonymises and disables the account
@@ -218,7 +219,7 @@ func TestResetPasswordAfterAccountErased(t *testing.T) {
 	if err := e.svc.ResetPassword(context.Background(), token, "new password"); !errors.Is(err, auth.ErrInvalidOrExpiredToken) {
 		t.Errorf("error = %v, want ErrInvalidOrExpiredToken", err)
 	}
-	if _, ok := e.store.passwords[acc.ID]; ok {
+	if _, ok := e.store.Passwords[acc.ID]; ok {
 		t.Error("a password was stored for an erased account")
 	}
 }
@@ -229,13 +230,15 @@ func verifyToken(t *testing.T, e *env, acc auth.Account) string {
 	if err := e.svc.WorkEmailVerification(context.Background(), auth.SendEmailVerification{UserID: acc.ID}); err != nil {
 		t.Fatal(err)
 	}
-	return tokenFromLink(t, e.mail.sent[len(e.mail.sent)-1].Data["Link"])
+	return tokenFromLink(t, e.mail.Sent()[len(e.mail.Sent())-1].Data["Link"])
 }
 
-func TestVerifyEmail(t *testing.T) {
-	e := newEnv()
+func TestEmailVerification(t *testing.T) {
+	e := newEnv(t)
 	acc := e.account(t, "ann@example.com", "old password")
-	if err := e.svc.RequestEmailVerification(context.Background(), acc.ID); err != nil {
+	pair := e.login(t, "ann@example.com", "old password")
+	actor := ports.Actor{UserID: acc.ID, SessionID: pair.SessionID}
+	if err := e.svc.RequestEmailVerification(context.Background(), actor); err != nil {
 		t.Fatal(err)
 	}
 	if len(e.jobs.Items()) != 1 || e.jobs.Items()[0] != (auth.SendEmailVerification{UserID: acc.ID}) || e.jobs.Items()[0].Kind() != "auth.send_email_verification" {
@@ -244,36 +247,36 @@ func TestVerifyEmail(t *testing.T) {
 	token := verifyToken(t, e, acc)
 	reset := resetToken(t, e, acc)
 	for name, tok := range map[string]string{"empty": "", "unknown": "nope", "reset token": reset} {
-		if err := e.svc.VerifyEmail(context.Background(), tok); !errors.Is(err, auth.ErrInvalidOrExpiredToken) {
-			t.Errorf("%s: %v, want ErrInvalidOrExpiredToken", name, err)
+		if id, err := e.svc.SpendEmailVerification(context.Background(), tok); !errors.Is(err, auth.ErrInvalidOrExpiredToken) || id != uuid.Nil {
+			t.Errorf("%s: %v, %v; want ErrInvalidOrExpiredToken", name, id, err)
 		}
 	}
-	if err := e.svc.VerifyEmail(context.Background(), token); err != nil {
-		t.Fatal(err)
+	if id, err := e.svc.SpendEmailVerification(context.Background(), token); err != nil || id != acc.ID {
+		t.Fatalf("SpendEmailVerification = %v, %v; want %v", id, err, acc.ID)
 	}
-	if !slices.Equal(e.accounts.verified, []uuid.UUID{acc.ID}) {
-		t.Errorf("verified %v", e.accounts.verified)
-	}
-	if err := e.svc.VerifyEmail(context.Background(), token); !errors.Is(err, auth.ErrInvalidOrExpiredToken) {
+	if _, err := e.svc.SpendEmailVerification(context.Background(), token); !errors.Is(err, auth.ErrInvalidOrExpiredToken) {
 		t.Errorf("second use: %v", err)
 	}
-	if err := e.svc.RequestEmailVerification(context.Background(), acc.ID); err != nil || len(e.jobs.Items()) != 1 {
+	verified := acc
+	verified.EmailVerified = true
+	e.accounts.byID[acc.ID] = verified
+	if err := e.svc.RequestEmailVerification(context.Background(), actor); err != nil || len(e.jobs.Items()) != 1 {
 		t.Errorf("a verified address enqueued another job: %v, %v", err, e.jobs.Items())
 	}
-	if err := e.svc.RequestEmailVerification(context.Background(), kernel.NewID()); !errors.Is(err, auth.ErrAccountNotFound) {
+	if err := e.svc.RequestEmailVerification(context.Background(), ports.Actor{UserID: kernel.NewID(), SessionID: kernel.NewID()}); !errors.Is(err, auth.ErrAccountNotFound) {
 		t.Errorf("unknown account: %v", err)
 	}
 }
 
 func TestVerifyEmailExpired(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	acc := e.account(t, "ann@example.com", "old password")
 	token := verifyToken(t, e, acc)
 	e.clock.Advance(lifetimes.Verify)
-	if err := e.svc.VerifyEmail(context.Background(), token); !errors.Is(err, auth.ErrInvalidOrExpiredToken) {
-		t.Errorf("expired: %v", err)
+	if id, err := e.svc.SpendEmailVerification(context.Background(), token); !errors.Is(err, auth.ErrInvalidOrExpiredToken) || id != uuid.Nil {
+		t.Errorf("expired: %v, %v", id, err)
 	}
-	if len(e.accounts.verified) != 0 || strings.Contains(token, "=") {
-		t.Errorf("verified %v; token %q must be URL-safe unpadded", e.accounts.verified, token)
+	if strings.Contains(token, "=") {
+		t.Errorf("token %q must be URL-safe unpadded", token)
 	}
 }

@@ -17,7 +17,7 @@ func refresh(e *env, token string) (auth.TokenPair, error) {
 }
 
 func TestRefreshRotates(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	acc := e.account(t, "ann@example.com", "correct horse")
 	first := e.login(t, "ann@example.com", "correct horse")
 	e.clock.Advance(time.Hour)
@@ -32,13 +32,13 @@ func TestRefreshRotates(t *testing.T) {
 	if c, err := e.tokens.Verify(second.AccessToken); err != nil || c.UserID != acc.ID || !c.IssuedAt.Equal(e.clock.Now()) {
 		t.Errorf("new access claims = %+v, %v", c, err)
 	}
-	if sess := e.store.session(first.SessionID); !sess.LastUsedAt.Equal(e.clock.Now()) {
+	if sess := e.store.Session(first.SessionID); !sess.LastUsedAt.Equal(e.clock.Now()) {
 		t.Errorf("lastUsedAt = %v, want %v", sess.LastUsedAt, e.clock.Now())
 	}
 	if got := e.audit.Actions(); !slices.Equal(got, []string{"auth.login", "auth.token_refreshed"}) {
 		t.Errorf("audit = %v", got)
 	}
-	if spent := e.store.refresh[0]; spent.SpentAt.IsZero() {
+	if spent := e.store.Refresh[0]; spent.SpentAt.IsZero() {
 		t.Errorf("the first token was not spent")
 	}
 
@@ -46,13 +46,13 @@ func TestRefreshRotates(t *testing.T) {
 	if err != nil || third.SessionID != first.SessionID {
 		t.Fatalf("the rotated token does not work: %+v, %v", third, err)
 	}
-	if len(e.events.all()) != 0 {
-		t.Errorf("plain rotation broadcast %v", e.events.all())
+	if len(e.broadcast.All()) != 0 {
+		t.Errorf("plain rotation broadcast %v", e.broadcast.All())
 	}
 }
 
 func TestRefreshReuseRevokesTheSession(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	acc := e.account(t, "ann@example.com", "correct horse")
 	other := e.login(t, "ann@example.com", "correct horse") // another sign-in, not descended from the leak
 	first := e.login(t, "ann@example.com", "correct horse")
@@ -70,11 +70,11 @@ func TestRefreshReuseRevokesTheSession(t *testing.T) {
 	if e.tx.Commits() != commits+1 {
 		t.Errorf("the revocation was not committed (commits %d -> %d)", commits, e.tx.Commits())
 	}
-	sess := e.store.session(first.SessionID)
+	sess := e.store.Session(first.SessionID)
 	if !sess.RevokedAt.Equal(e.clock.Now()) || sess.RevokeReason != "refresh_token_reused" {
 		t.Errorf("session after reuse = %+v", sess)
 	}
-	if got := e.events.all(); !slices.Equal(got, []uuid.UUID{first.SessionID}) {
+	if got := e.broadcast.All(); !slices.Equal(got, []uuid.UUID{first.SessionID}) {
 		t.Errorf("invalidated %v, want [%s]", got, first.SessionID)
 	}
 	last := e.audit.Items()[len(e.audit.Items())-1]
@@ -91,21 +91,21 @@ func TestRefreshReuseRevokesTheSession(t *testing.T) {
 }
 
 func TestRefreshReuseRollbackDoesNotBroadcast(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	e.account(t, "ann@example.com", "correct horse")
 	first := e.login(t, "ann@example.com", "correct horse")
 	if _, err := refresh(e, first.RefreshToken); err != nil {
 		t.Fatal(err)
 	}
 	boom := errors.New("audit down")
-	e.audit.Err = boom
+	e.audit.Fail(boom)
 	if _, err := refresh(e, first.RefreshToken); !errors.Is(err, boom) {
 		t.Fatalf("error = %v, want %v", err, boom)
 	}
-	if len(e.events.all()) != 0 {
-		t.Errorf("a rolled-back revocation was broadcast: %v", e.events.all())
+	if len(e.broadcast.All()) != 0 {
+		t.Errorf("a rolled-back revocation was broadcast: %v", e.broadcast.All())
 	}
-	if sess := e.store.session(first.SessionID); !sess.RevokedAt.IsZero() {
+	if sess := e.store.Session(first.SessionID); !sess.RevokedAt.IsZero() {
 		t.Errorf("the revocation survived the rollback: %+v", sess)
 	}
 }
@@ -136,7 +136,7 @@ func TestRefreshRefusals(t *testing.T) {
 			return tok
 		}},
 		{"revoked", func(_ *testing.T, e *env, _ auth.Account, p auth.TokenPair) string {
-			e.store.sessions[p.SessionID] = func(s auth.Session) auth.Session { s.RevokedAt = t0; return s }(e.store.sessions[p.SessionID])
+			e.store.Sessions[p.SessionID] = func(s auth.SessionRecord) auth.SessionRecord { s.RevokedAt = t0; return s }(e.store.Sessions[p.SessionID])
 			return p.RefreshToken
 		}},
 		{"disabled account", func(_ *testing.T, e *env, acc auth.Account, p auth.TokenPair) string {
@@ -150,7 +150,7 @@ func TestRefreshRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv()
+			e := newEnv(t)
 			acc := e.account(t, "ann@example.com", "correct horse")
 			tok := tt.setup(t, e, acc, e.login(t, "ann@example.com", "correct horse"))
 			audits, spent := len(e.audit.Items()), spentCount(e)
@@ -158,7 +158,7 @@ func TestRefreshRefusals(t *testing.T) {
 			if !errors.Is(err, auth.ErrInvalidRefreshToken) || pair != (auth.TokenPair{}) {
 				t.Fatalf("Refresh = %+v, %v; want ErrInvalidRefreshToken", pair, err)
 			}
-			if len(e.audit.Items()) != audits || spentCount(e) != spent || len(e.events.all()) != 0 {
+			if len(e.audit.Items()) != audits || spentCount(e) != spent || len(e.broadcast.All()) != 0 {
 				t.Errorf("a refused refresh left traces: audit %v", e.audit.Actions())
 			}
 		})
@@ -167,7 +167,7 @@ func TestRefreshRefusals(t *testing.T) {
 
 func spentCount(e *env) int {
 	n := 0
-	for _, rt := range e.store.refresh {
+	for _, rt := range e.store.Refresh {
 		if !rt.SpentAt.IsZero() {
 			n++
 		}
@@ -178,10 +178,10 @@ func spentCount(e *env) int {
 func TestRefreshDoesNotMaskInfrastructureErrors(t *testing.T) {
 	boom := errors.New("db down")
 	for name, inject := range map[string]func(*env){
-		"session lookup": func(e *env) { e.store.sessionErr = boom },
+		"session lookup": func(e *env) { e.store.SessionErr = boom },
 		"account lookup": func(e *env) { e.accounts.err = boom },
 	} {
-		e := newEnv()
+		e := newEnv(t)
 		e.account(t, "ann@example.com", "correct horse")
 		pair := e.login(t, "ann@example.com", "correct horse")
 		inject(e)

@@ -29,10 +29,10 @@ func sortedIDs(ids []uuid.UUID) []uuid.UUID {
 }
 
 func TestAuthenticate(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	acc := e.account(t, "ann@example.com", "correct horse")
 	pair := e.login(t, "ann@example.com", "correct horse") // the token says role "user"
-	e.status.states[pair.SessionID] = auth.SessionState{Active: true, Role: kernel.RoleAdmin, Locale: kernel.LocaleDE}
+	e.status.States[pair.SessionID] = auth.SessionState{Active: true, UserID: acc.ID, Role: kernel.RoleAdmin, Locale: kernel.LocaleDE}
 
 	c, err := e.svc.Authenticate(context.Background(), pair.AccessToken)
 	if err != nil {
@@ -44,26 +44,34 @@ func TestAuthenticate(t *testing.T) {
 }
 
 func TestAuthenticateRefusals(t *testing.T) {
-	e := newEnv()
-	e.account(t, "ann@example.com", "correct horse")
+	e := newEnv(t)
+	acc := e.account(t, "ann@example.com", "correct horse")
 	pair := e.login(t, "ann@example.com", "correct horse")
 
 	if _, err := e.svc.Authenticate(context.Background(), "forged"); !errors.Is(err, auth.ErrInvalidToken) {
 		t.Errorf("invalid token: %v, want ErrInvalidToken", err)
 	}
-	e.status.states[pair.SessionID] = auth.SessionState{Active: false, Role: kernel.RoleUser}
+	// The session is active but another account's: a token naming a session it does not
+	// own is refused.
+	for name, owner := range map[string]uuid.UUID{"another account's": kernel.NewID(), "no account's": uuid.Nil} {
+		e.status.States[pair.SessionID] = auth.SessionState{Active: true, UserID: owner, Role: kernel.RoleAdmin}
+		if c, err := e.svc.Authenticate(context.Background(), pair.AccessToken); !errors.Is(err, auth.ErrInvalidToken) || c != (auth.Claims{}) {
+			t.Errorf("%s session: %+v, %v; want ErrInvalidToken", name, c, err)
+		}
+	}
+	e.status.States[pair.SessionID] = auth.SessionState{Active: false, UserID: acc.ID, Role: kernel.RoleUser}
 	if c, err := e.svc.Authenticate(context.Background(), pair.AccessToken); !errors.Is(err, auth.ErrInvalidToken) || c != (auth.Claims{}) {
 		t.Errorf("revoked session: %+v, %v; want ErrInvalidToken", c, err)
 	}
 	boom := errors.New("redis and postgres down")
-	e.status.err = boom
+	e.status.Err = boom
 	if _, err := e.svc.Authenticate(context.Background(), pair.AccessToken); !errors.Is(err, boom) || errors.Is(err, auth.ErrInvalidToken) {
 		t.Errorf("status failure: %v, want it passed on, not ErrInvalidToken", err)
 	}
 }
 
 func TestLogout(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	acc := e.account(t, "ann@example.com", "correct horse")
 	keep := e.login(t, "ann@example.com", "correct horse")
 	pair := e.login(t, "ann@example.com", "correct horse")
@@ -71,13 +79,13 @@ func TestLogout(t *testing.T) {
 	if err := e.svc.Logout(context.Background(), actor); err != nil {
 		t.Fatal(err)
 	}
-	if s := e.store.session(pair.SessionID); s.RevokedAt.IsZero() {
+	if s := e.store.Session(pair.SessionID); s.RevokedAt.IsZero() {
 		t.Error("the session was not revoked")
 	}
-	if s := e.store.session(keep.SessionID); !s.RevokedAt.IsZero() {
+	if s := e.store.Session(keep.SessionID); !s.RevokedAt.IsZero() {
 		t.Error("another session was revoked")
 	}
-	if got := e.events.all(); !slices.Equal(got, []uuid.UUID{pair.SessionID}) {
+	if got := e.broadcast.All(); !slices.Equal(got, []uuid.UUID{pair.SessionID}) {
 		t.Errorf("invalidated %v", got)
 	}
 	if last := e.audit.Items()[len(e.audit.Items())-1]; last.Action != "auth.logout" || last.EntityID != pair.SessionID.String() {
@@ -92,7 +100,7 @@ func TestLogout(t *testing.T) {
 }
 
 func TestLogoutAll(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	acc := e.account(t, "ann@example.com", "correct horse")
 	bob := e.account(t, "bob@example.com", "correct horse")
 	a1 := e.login(t, "ann@example.com", "correct horse")
@@ -101,15 +109,15 @@ func TestLogoutAll(t *testing.T) {
 	if err := e.svc.LogoutAll(context.Background(), ports.Actor{UserID: acc.ID, SessionID: a1.SessionID}); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := sortedIDs(e.events.all()), sortedIDs([]uuid.UUID{a1.SessionID, a2.SessionID}); !slices.Equal(got, want) {
+	if got, want := sortedIDs(e.broadcast.All()), sortedIDs([]uuid.UUID{a1.SessionID, a2.SessionID}); !slices.Equal(got, want) {
 		t.Errorf("invalidated %v, want %v", got, want)
 	}
 	for _, id := range []uuid.UUID{a1.SessionID, a2.SessionID} {
-		if s := e.store.session(id); s.RevokedAt.IsZero() || s.RevokeReason != "logout_all" {
+		if s := e.store.Session(id); s.RevokedAt.IsZero() || s.RevokeReason != "logout_all" {
 			t.Errorf("session %s = %+v", id, s)
 		}
 	}
-	if s := e.store.session(b1.SessionID); !s.RevokedAt.IsZero() {
+	if s := e.store.Session(b1.SessionID); !s.RevokedAt.IsZero() {
 		t.Errorf("another user's session was revoked (%s)", bob.ID)
 	}
 	if last := e.audit.Items()[len(e.audit.Items())-1]; last.Action != "auth.logout_all" || last.EntityID != acc.ID.String() {
@@ -118,82 +126,83 @@ func TestLogoutAll(t *testing.T) {
 }
 
 func TestLogoutAllRollbackDoesNotBroadcast(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	acc := e.account(t, "ann@example.com", "correct horse")
 	pair := e.login(t, "ann@example.com", "correct horse")
-	e.audit.Err = errors.New("audit down")
-	if err := e.svc.LogoutAll(context.Background(), ports.Actor{UserID: acc.ID, SessionID: pair.SessionID}); !errors.Is(err, e.audit.Err) {
+	auditDown := errors.New("audit down")
+	e.audit.Fail(auditDown)
+	if err := e.svc.LogoutAll(context.Background(), ports.Actor{UserID: acc.ID, SessionID: pair.SessionID}); !errors.Is(err, auditDown) {
 		t.Fatalf("error = %v", err)
 	}
-	if len(e.events.all()) != 0 {
-		t.Errorf("broadcast %v although the transaction rolled back", e.events.all())
+	if len(e.broadcast.All()) != 0 {
+		t.Errorf("broadcast %v although the transaction rolled back", e.broadcast.All())
 	}
-	if s := e.store.session(pair.SessionID); !s.RevokedAt.IsZero() {
+	if s := e.store.Session(pair.SessionID); !s.RevokedAt.IsZero() {
 		t.Error("the revocation survived the rollback")
 	}
 }
 
 func TestRevokeSession(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	ann := e.account(t, "ann@example.com", "correct horse")
 	bob := e.account(t, "bob@example.com", "correct horse")
 	annPair := e.login(t, "ann@example.com", "correct horse")
 	bobPair := e.login(t, "bob@example.com", "correct horse")
 
-	if err := e.svc.RevokeSession(context.Background(), ann.ID, bobPair.SessionID); !errors.Is(err, auth.ErrSessionNotFound) {
+	if err := e.svc.RevokeSession(context.Background(), signedIn(ann.ID), bobPair.SessionID); !errors.Is(err, auth.ErrSessionNotFound) {
 		t.Errorf("another user's session: %v, want ErrSessionNotFound", err)
 	}
-	if err := e.svc.RevokeSession(context.Background(), ann.ID, kernel.NewID()); !errors.Is(err, auth.ErrSessionNotFound) {
+	if err := e.svc.RevokeSession(context.Background(), signedIn(ann.ID), kernel.NewID()); !errors.Is(err, auth.ErrSessionNotFound) {
 		t.Errorf("unknown session: %v, want ErrSessionNotFound", err)
 	}
-	if s := e.store.session(bobPair.SessionID); !s.RevokedAt.IsZero() || len(e.events.all()) != 0 {
-		t.Fatalf("a refused revocation had effects: %+v, %v", s, e.events.all())
+	if s := e.store.Session(bobPair.SessionID); !s.RevokedAt.IsZero() || len(e.broadcast.All()) != 0 {
+		t.Fatalf("a refused revocation had effects: %+v, %v", s, e.broadcast.All())
 	}
-	if err := e.svc.RevokeSession(context.Background(), bob.ID, bobPair.SessionID); err != nil {
+	if err := e.svc.RevokeSession(context.Background(), signedIn(bob.ID), bobPair.SessionID); err != nil {
 		t.Fatal(err)
 	}
 	if last := e.audit.Items()[len(e.audit.Items())-1]; last.Action != "auth.session_revoked" {
 		t.Errorf("audit = %+v", last)
 	}
-	if got := e.events.all(); !slices.Equal(got, []uuid.UUID{bobPair.SessionID}) {
+	if got := e.broadcast.All(); !slices.Equal(got, []uuid.UUID{bobPair.SessionID}) {
 		t.Errorf("invalidated %v", got)
 	}
 	e.clock.Advance(lifetimes.Idle)
-	if err := e.svc.RevokeSession(context.Background(), ann.ID, annPair.SessionID); !errors.Is(err, auth.ErrSessionNotFound) {
+	if err := e.svc.RevokeSession(context.Background(), signedIn(ann.ID), annPair.SessionID); !errors.Is(err, auth.ErrSessionNotFound) {
 		t.Errorf("idle session: %v, want ErrSessionNotFound", err)
 	}
 }
 
 func TestRevokeSessionDoesNotMaskInfrastructureErrors(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	acc := e.account(t, "ann@example.com", "correct horse")
 	pair := e.login(t, "ann@example.com", "correct horse")
 	boom := errors.New("db down")
-	e.store.sessionErr = boom
-	if err := e.svc.RevokeSession(context.Background(), acc.ID, pair.SessionID); !errors.Is(err, boom) {
+	e.store.SessionErr = boom
+	if err := e.svc.RevokeSession(context.Background(), signedIn(acc.ID), pair.SessionID); !errors.Is(err, boom) {
 		t.Errorf("error = %v, want %v", err, boom)
 	}
 }
 
 func TestSessionsListsActiveNewestFirst(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	acc := e.account(t, "ann@example.com", "correct horse")
 	old := e.login(t, "ann@example.com", "correct horse")
 	e.clock.Advance(time.Minute)
 	revoked := e.login(t, "ann@example.com", "correct horse")
 	e.clock.Advance(time.Minute)
 	recent := e.login(t, "ann@example.com", "correct horse")
-	if err := e.svc.RevokeSession(context.Background(), acc.ID, revoked.SessionID); err != nil {
+	if err := e.svc.RevokeSession(context.Background(), signedIn(acc.ID), revoked.SessionID); err != nil {
 		t.Fatal(err)
 	}
-	got, err := e.svc.Sessions(context.Background(), acc.ID)
-	if err != nil || len(got) != 2 || got[0].ID != recent.SessionID || got[1].ID != old.SessionID {
+	got, err := e.svc.Sessions(context.Background(), signedIn(acc.ID))
+	if err != nil || len(got) != 2 || got[0].ID() != recent.SessionID || got[1].ID() != old.SessionID {
 		t.Errorf("Sessions = %v, %v; want [recent, old]", got, err)
 	}
 }
 
 func TestAccessForUserContext(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	acc := e.account(t, "ann@example.com", "correct horse")
 	p1 := e.login(t, "ann@example.com", "correct horse")
 	p2 := e.login(t, "ann@example.com", "correct horse")
@@ -204,20 +213,20 @@ func TestAccessForUserContext(t *testing.T) {
 		if err := e.svc.InvalidateSessions(ctx, acc.ID); err != nil {
 			return err
 		}
-		if len(e.events.all()) != 0 {
+		if len(e.broadcast.All()) != 0 {
 			t.Error("broadcast before commit")
 		}
 		return nil
 	})
-	if err != nil || !slices.Equal(sortedIDs(e.events.all()), both) {
-		t.Fatalf("InvalidateSessions: %v, invalidated %v", err, e.events.all())
+	if err != nil || !slices.Equal(sortedIDs(e.broadcast.All()), both) {
+		t.Fatalf("InvalidateSessions: %v, invalidated %v", err, e.broadcast.All())
 	}
-	if s := e.store.session(p1.SessionID); !s.RevokedAt.IsZero() {
+	if s := e.store.Session(p1.SessionID); !s.RevokedAt.IsZero() {
 		t.Error("InvalidateSessions revoked a session")
 	}
 
 	// RevokeSessions inside a failing transaction: nothing revoked, nothing broadcast.
-	e.events.ids = nil
+	e.broadcast.Reset()
 	boom := errors.New("later step failed")
 	err = e.tx.Do(context.Background(), func(ctx context.Context) error {
 		if err := e.svc.RevokeSessions(ctx, acc.ID, "account_disabled"); err != nil {
@@ -225,25 +234,25 @@ func TestAccessForUserContext(t *testing.T) {
 		}
 		return boom
 	})
-	if !errors.Is(err, boom) || len(e.events.all()) != 0 || !e.store.session(p1.SessionID).RevokedAt.IsZero() {
-		t.Fatalf("rolled back RevokeSessions: %v, invalidated %v", err, e.events.all())
+	if !errors.Is(err, boom) || len(e.broadcast.All()) != 0 || !e.store.Session(p1.SessionID).RevokedAt.IsZero() {
+		t.Fatalf("rolled back RevokeSessions: %v, invalidated %v", err, e.broadcast.All())
 	}
 	if err := e.tx.Do(context.Background(), func(ctx context.Context) error {
 		return e.svc.RevokeSessions(ctx, acc.ID, "account_disabled")
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if s := e.store.session(p2.SessionID); s.RevokeReason != "account_disabled" || !slices.Equal(sortedIDs(e.events.all()), both) {
-		t.Errorf("RevokeSessions: %+v, invalidated %v", s, e.events.all())
+	if s := e.store.Session(p2.SessionID); s.RevokeReason != "account_disabled" || !slices.Equal(sortedIDs(e.broadcast.All()), both) {
+		t.Errorf("RevokeSessions: %+v, invalidated %v", s, e.broadcast.All())
 	}
 
 	// EraseCredentials removes the password and every session.
-	e.events.ids = nil
+	e.broadcast.Reset()
 	if err := e.tx.Do(context.Background(), func(ctx context.Context) error { return e.svc.EraseCredentials(ctx, acc.ID) }); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := e.store.passwords[acc.ID]; ok || len(e.store.sessions) != 0 || !slices.Equal(sortedIDs(e.events.all()), both) {
-		t.Errorf("EraseCredentials left password %v, sessions %d; invalidated %v", ok, len(e.store.sessions), e.events.all())
+	if _, ok := e.store.Passwords[acc.ID]; ok || len(e.store.Sessions) != 0 || !slices.Equal(sortedIDs(e.broadcast.All()), both) {
+		t.Errorf("EraseCredentials left password %v, sessions %d; invalidated %v", ok, len(e.store.Sessions), e.broadcast.All())
 	}
 	if _, _, err := e.svc.Login(context.Background(), "ann@example.com", "correct horse", auth.Client{}); !errors.Is(err, auth.ErrInvalidCredentials) {
 		t.Errorf("login after erasure: %v", err)
@@ -251,12 +260,12 @@ func TestAccessForUserContext(t *testing.T) {
 }
 
 func TestPruneExpired(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	n, err := e.svc.PruneExpired(context.Background())
 	if err != nil || n != 7 {
 		t.Fatalf("PruneExpired = %d, %v", n, err)
 	}
-	if len(e.store.pruned) != 1 || !e.store.pruned[0].Equal(t0.Add(-lifetimes.Idle)) {
-		t.Errorf("Prune(%v), want now - idle = %v", e.store.pruned, t0.Add(-lifetimes.Idle))
+	if len(e.store.Pruned) != 1 || !e.store.Pruned[0].Equal(t0.Add(-lifetimes.Idle)) {
+		t.Errorf("Prune(%v), want now - idle = %v", e.store.Pruned, t0.Add(-lifetimes.Idle))
 	}
 }

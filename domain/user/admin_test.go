@@ -12,9 +12,9 @@ import (
 )
 
 func TestAdminUpdateValidation(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	u := e.seed(t, "a@example.com", kernel.RoleUser)
-	_, err := e.svc.AdminUpdate(context.Background(), u.ID(), user.AdminChange{
+	_, err := e.svc.AdminUpdate(context.Background(), anAdmin(), u.ID(), user.AdminChange{
 		Role: ptr("root"), Status: ptr("banned"), Name: ptr(""),
 	})
 	codes := fieldCodes(t, err)
@@ -51,7 +51,7 @@ func TestAdminUpdate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv()
+			e := newEnv(t)
 			e.seed(t, "admin@example.com", kernel.RoleAdmin)
 			var u *user.User
 			if tt.disabled {
@@ -60,7 +60,7 @@ func TestAdminUpdate(t *testing.T) {
 				u = e.seed(t, "a@example.com", tt.startRole)
 			}
 			e.clock.Set(t0.Add(time.Hour))
-			got, err := e.svc.AdminUpdate(context.Background(), u.ID(), tt.in)
+			got, err := e.svc.AdminUpdate(context.Background(), anAdmin(), u.ID(), tt.in)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -108,13 +108,13 @@ func TestAdminUpdateLastAdmin(t *testing.T) {
 		"both":    {Role: ptr("user"), Status: ptr("disabled")},
 	} {
 		t.Run(name, func(t *testing.T) {
-			e := newEnv()
+			e := newEnv(t)
 			admin := e.seed(t, "admin@example.com", kernel.RoleAdmin)
 			e.seedDisabled(t, "old-admin@example.com", kernel.RoleAdmin) // disabled admins do not count
 			e.seed(t, "user@example.com", kernel.RoleUser)
 			before := e.repo.record(t, admin.ID())
 
-			got, err := e.svc.AdminUpdate(context.Background(), admin.ID(), in)
+			got, err := e.svc.AdminUpdate(context.Background(), anAdmin(), admin.ID(), in)
 			if !errors.Is(err, user.ErrLastAdmin) || got != nil {
 				t.Fatalf("AdminUpdate = %v, %v; want ErrLastAdmin", got, err)
 			}
@@ -130,28 +130,28 @@ func TestAdminUpdateLastAdmin(t *testing.T) {
 }
 
 func TestAdminUpdateWithAnotherAdmin(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	a1 := e.seed(t, "a1@example.com", kernel.RoleAdmin)
 	a2 := e.seed(t, "a2@example.com", kernel.RoleAdmin)
-	if _, err := e.svc.AdminUpdate(context.Background(), a1.ID(), user.AdminChange{Role: ptr("user")}); err != nil {
+	if _, err := e.svc.AdminUpdate(context.Background(), anAdmin(), a1.ID(), user.AdminChange{Role: ptr("user")}); err != nil {
 		t.Fatalf("demoting one of two admins: %v", err)
 	}
 	if rec := e.repo.record(t, a1.ID()); rec.Role != "user" {
 		t.Errorf("role = %q, want user", rec.Role)
 	}
-	if _, err := e.svc.AdminUpdate(context.Background(), a2.ID(), user.AdminChange{Status: ptr("disabled")}); !errors.Is(err, user.ErrLastAdmin) {
+	if _, err := e.svc.AdminUpdate(context.Background(), anAdmin(), a2.ID(), user.AdminChange{Status: ptr("disabled")}); !errors.Is(err, user.ErrLastAdmin) {
 		t.Fatalf("disabling the remaining admin: %v, want ErrLastAdmin", err)
 	}
-	if _, err := e.svc.AdminUpdate(context.Background(), a2.ID(), user.AdminChange{Name: ptr("Still admin")}); err != nil {
+	if _, err := e.svc.AdminUpdate(context.Background(), anAdmin(), a2.ID(), user.AdminChange{Name: ptr("Still admin")}); err != nil {
 		t.Fatalf("renaming the last admin: %v", err)
 	}
 }
 
 func TestAdminUpdateAccessFailureRollsBack(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	u := e.seed(t, "a@example.com", kernel.RoleUser)
 	e.access.err = errors.New("store down")
-	if _, err := e.svc.AdminUpdate(context.Background(), u.ID(), user.AdminChange{Status: ptr("disabled")}); !errors.Is(err, e.access.err) {
+	if _, err := e.svc.AdminUpdate(context.Background(), anAdmin(), u.ID(), user.AdminChange{Status: ptr("disabled")}); !errors.Is(err, e.access.err) {
 		t.Fatalf("error = %v", err)
 	}
 	if rec := e.repo.record(t, u.ID()); rec.Status != "active" || len(e.audit.Items()) != 0 {
@@ -160,10 +160,10 @@ func TestAdminUpdateAccessFailureRollsBack(t *testing.T) {
 }
 
 func TestDelete(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	u := e.seed(t, "gone@example.com", kernel.RoleUser)
 	e.clock.Set(t0.Add(time.Hour))
-	if err := e.svc.Delete(context.Background(), u.ID()); err != nil {
+	if err := e.svc.Delete(context.Background(), anAdmin(), u.ID()); err != nil {
 		t.Fatal(err)
 	}
 	rec := e.repo.record(t, u.ID())
@@ -187,7 +187,7 @@ func TestDelete(t *testing.T) {
 	if len(e.events.Items()) != 1 || e.events.Items()[0].Name != "user.deleted" {
 		t.Errorf("events = %+v", e.events.Items())
 	}
-	if p := e.events.Items()[0].Data.(user.Payload); p.Email != wantEmail || p.Name != "Deleted user" {
+	if p := e.events.Items()[0].User; p.Email != wantEmail || p.Name != "Deleted user" {
 		t.Errorf("event payload leaks personal data: %+v", p)
 	}
 	if _, err := e.repo.ByEmail(context.Background(), "gone@example.com"); !errors.Is(err, user.ErrNotFound) {
@@ -196,10 +196,10 @@ func TestDelete(t *testing.T) {
 }
 
 func TestDeleteLastAdmin(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	admin := e.seed(t, "admin@example.com", kernel.RoleAdmin)
 	before := e.repo.record(t, admin.ID())
-	if err := e.svc.Delete(context.Background(), admin.ID()); !errors.Is(err, user.ErrLastAdmin) {
+	if err := e.svc.Delete(context.Background(), anAdmin(), admin.ID()); !errors.Is(err, user.ErrLastAdmin) {
 		t.Fatalf("error = %v, want ErrLastAdmin", err)
 	}
 	if e.repo.record(t, admin.ID()) != before || len(e.access.calls) != 0 || len(e.audit.Items()) != 0 {
@@ -207,23 +207,23 @@ func TestDeleteLastAdmin(t *testing.T) {
 	}
 
 	other := e.seed(t, "admin2@example.com", kernel.RoleAdmin)
-	if err := e.svc.Delete(context.Background(), other.ID()); err != nil {
+	if err := e.svc.Delete(context.Background(), anAdmin(), other.ID()); err != nil {
 		t.Fatalf("deleting one of two admins: %v", err)
 	}
 }
 
 func TestDeleteDisabledAdmin(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	e.seed(t, "admin@example.com", kernel.RoleAdmin)
 	old := e.seedDisabled(t, "old@example.com", kernel.RoleAdmin)
-	if err := e.svc.Delete(context.Background(), old.ID()); err != nil {
+	if err := e.svc.Delete(context.Background(), anAdmin(), old.ID()); err != nil {
 		t.Fatalf("deleting a disabled admin: %v", err)
 	}
 }
 
 func TestDeleteUnknown(t *testing.T) {
-	e := newEnv()
-	if err := e.svc.Delete(context.Background(), kernel.NewID()); !errors.Is(err, user.ErrNotFound) {
+	e := newEnv(t)
+	if err := e.svc.Delete(context.Background(), anAdmin(), kernel.NewID()); !errors.Is(err, user.ErrNotFound) {
 		t.Fatalf("error = %v, want ErrNotFound", err)
 	}
 }

@@ -28,9 +28,9 @@ func TestUpdateProfileValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv()
+			e := newEnv(t)
 			u := e.seed(t, "a@example.com", kernel.RoleUser)
-			got, err := e.svc.UpdateProfile(context.Background(), u.ID(), tt.in)
+			got, err := e.svc.UpdateProfile(context.Background(), actorOf(u), tt.in)
 			if got != nil {
 				t.Errorf("user returned with an error")
 			}
@@ -51,12 +51,12 @@ func TestUpdateProfileValidation(t *testing.T) {
 }
 
 func TestUpdateProfileRecordsChanges(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	u := e.seed(t, "a@example.com", kernel.RoleUser)
 	e.clock.Set(t0.Add(time.Hour))
 	ctx := ports.WithActor(context.Background(), ports.Actor{UserID: u.ID()})
 
-	got, err := e.svc.UpdateProfile(ctx, u.ID(), user.ProfileChange{Name: ptr(" Ann "), Locale: ptr("de")})
+	got, err := e.svc.UpdateProfile(ctx, actorOf(u), user.ProfileChange{Name: ptr(" Ann "), Locale: ptr("de")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestUpdateProfileRecordsChanges(t *testing.T) {
 		t.Fatalf("audit = %+v, want one record", e.audit.Items())
 	}
 	a := e.audit.Items()[0]
-	if a.Action != "user.updated" || a.Entity != "user" || a.EntityID != u.ID().String() || a.ActorID != uuid.Nil {
+	if a.Action != "user.updated" || a.Entity != "user" || a.EntityID != u.ID().String() || a.ActorID != u.ID() {
 		t.Errorf("audit record = %+v", a)
 	}
 	want := kernel.Changes{"name": {From: "Test User", To: "Ann"}, "locale": {From: "en", To: "de"}}
@@ -81,8 +81,8 @@ func TestUpdateProfileRecordsChanges(t *testing.T) {
 		t.Fatalf("events = %+v, want one", e.events.Items())
 	}
 	ev := e.events.Items()[0]
-	p, ok := ev.Data.(user.Payload)
-	if ev.Name != user.EventUpdated || ev.Topic != "user:"+u.ID().String() || !ok || p.Name != "Ann" || p.Locale != "de" {
+	p := ev.User
+	if ev.EventName() != user.EventUpdated || ev.EventTopic() != "user:"+u.ID().String() || p != e.repo.record(t, u.ID()) || p.Name != "Ann" || p.Locale != "de" {
 		t.Errorf("event = %+v", ev)
 	}
 	if e.tx.Commits() != 1 {
@@ -96,10 +96,10 @@ func TestUpdateProfileWithoutChangeWritesNothing(t *testing.T) {
 		"no fields":   {},
 	} {
 		t.Run(name, func(t *testing.T) {
-			e := newEnv()
+			e := newEnv(t)
 			u := e.seed(t, "a@example.com", kernel.RoleUser)
 			e.clock.Set(t0.Add(time.Hour))
-			got, err := e.svc.UpdateProfile(context.Background(), u.ID(), in)
+			got, err := e.svc.UpdateProfile(context.Background(), actorOf(u), in)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -114,19 +114,19 @@ func TestUpdateProfileWithoutChangeWritesNothing(t *testing.T) {
 }
 
 func TestUpdateProfileUnknownUser(t *testing.T) {
-	e := newEnv()
-	_, err := e.svc.UpdateProfile(context.Background(), kernel.NewID(), user.ProfileChange{Name: ptr("X")})
+	e := newEnv(t)
+	_, err := e.svc.UpdateProfile(context.Background(), ports.Actor{UserID: kernel.NewID()}, user.ProfileChange{Name: ptr("X")})
 	if !errors.Is(err, user.ErrNotFound) {
 		t.Fatalf("error = %v, want ErrNotFound", err)
 	}
 }
 
 func TestUpdateProfileRollsBackWhenEventFails(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	u := e.seed(t, "a@example.com", kernel.RoleUser)
 	boom := errors.New("outbox down")
 	e.events.Err = boom
-	if _, err := e.svc.UpdateProfile(context.Background(), u.ID(), user.ProfileChange{Name: ptr("New")}); !errors.Is(err, boom) {
+	if _, err := e.svc.UpdateProfile(context.Background(), actorOf(u), user.ProfileChange{Name: ptr("New")}); !errors.Is(err, boom) {
 		t.Fatalf("error = %v, want %v", err, boom)
 	}
 	if rec := e.repo.record(t, u.ID()); rec.Name != "Test User" || len(e.audit.Items()) != 0 || e.tx.Rollbacks() != 1 {
@@ -135,7 +135,7 @@ func TestUpdateProfileRollsBackWhenEventFails(t *testing.T) {
 }
 
 func TestRegister(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	u := user.New("new@example.com", "New", kernel.LocaleES, kernel.RoleUser, t0)
 	someoneElse := ports.WithActor(context.Background(), ports.Actor{UserID: kernel.NewID()})
 	if err := e.svc.Register(someoneElse, u); err != nil {
@@ -159,13 +159,13 @@ func TestRegister(t *testing.T) {
 	if len(a.Changes) != 4 {
 		t.Errorf("changes = %v, want exactly email, name, role, locale", a.Changes)
 	}
-	if len(e.events.Items()) != 1 || e.events.Items()[0].Name != "user.registered" || e.events.Items()[0].Topic != user.Topic(u.ID()) {
+	if len(e.events.Items()) != 1 || e.events.Items()[0].Name != "user.registered" || e.events.Items()[0].EventTopic() != user.Topic(u.ID()) {
 		t.Errorf("events = %+v", e.events.Items())
 	}
 }
 
 func TestRegisterDuplicateEmail(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	e.seed(t, "taken@example.com", kernel.RoleUser)
 	u := user.New("taken@example.com", "Dup", kernel.LocaleEN, kernel.RoleUser, t0)
 	if err := e.svc.Register(context.Background(), u); !errors.Is(err, user.ErrEmailTaken) {
@@ -177,7 +177,7 @@ func TestRegisterDuplicateEmail(t *testing.T) {
 }
 
 func TestVerifyEmailAction(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	u := e.seed(t, "a@example.com", kernel.RoleUser)
 	if err := e.svc.VerifyEmail(context.Background(), u.ID()); err != nil {
 		t.Fatal(err)
@@ -185,7 +185,7 @@ func TestVerifyEmailAction(t *testing.T) {
 	if rec := e.repo.record(t, u.ID()); !rec.EmailVerifiedAt.Equal(t0) {
 		t.Errorf("verifiedAt = %v", rec.EmailVerifiedAt)
 	}
-	if len(e.audit.Items()) != 1 || e.audit.Items()[0].Changes["emailVerified"] != (kernel.Change{From: false, To: true}) {
+	if len(e.audit.Items()) != 1 || e.audit.Items()[0].Changes["email_verified"] != (kernel.Change{From: false, To: true}) {
 		t.Errorf("audit = %+v", e.audit.Items())
 	}
 	if err := e.svc.VerifyEmail(context.Background(), u.ID()); err != nil || len(e.audit.Items()) != 1 {
@@ -194,12 +194,12 @@ func TestVerifyEmailAction(t *testing.T) {
 }
 
 func TestGet(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	u := e.seed(t, "a@example.com", kernel.RoleUser)
-	if got, err := e.svc.Get(context.Background(), u.ID()); err != nil || got.Record() != u.Record() {
+	if got, err := e.svc.Get(context.Background(), anAdmin(), u.ID()); err != nil || got.Record() != u.Record() {
 		t.Errorf("Get = %v, %v", got, err)
 	}
-	if _, err := e.svc.Get(context.Background(), kernel.NewID()); !errors.Is(err, user.ErrNotFound) {
+	if _, err := e.svc.Get(context.Background(), anAdmin(), kernel.NewID()); !errors.Is(err, user.ErrNotFound) {
 		t.Errorf("Get(unknown) error = %v", err)
 	}
 }
@@ -216,7 +216,7 @@ func TestList(t *testing.T) {
 		{30, 1, 1, true},
 	}
 	for _, tt := range tests {
-		e := newEnv()
+		e := newEnv(t)
 		var ids []uuid.UUID
 		for i := range tt.users {
 			ids = append(ids, e.seed(t, "u"+string(rune('a'+i%26))+string(rune('a'+i/26))+"@example.com", kernel.RoleUser).ID())
@@ -226,7 +226,7 @@ func TestList(t *testing.T) {
 			t.Fatal(err)
 		}
 		f := user.Filter{Q: "u", Role: kernel.RoleUser}
-		got, more, err := e.svc.List(context.Background(), f, page)
+		got, more, err := e.svc.List(context.Background(), anAdmin(), f, page)
 		if err != nil || len(got) != tt.wantLen || more != tt.wantMore {
 			t.Errorf("%d users, limit %d: got %d, more %v, %v; want %d, %v", tt.users, tt.limit, len(got), more, err, tt.wantLen, tt.wantMore)
 		}
@@ -240,9 +240,9 @@ func TestList(t *testing.T) {
 }
 
 func TestListError(t *testing.T) {
-	e := newEnv()
+	e := newEnv(t)
 	e.repo.listErr = errors.New("db down")
-	if _, _, err := e.svc.List(context.Background(), user.Filter{}, kernel.Page{Limit: 5}); !errors.Is(err, e.repo.listErr) {
+	if _, _, err := e.svc.List(context.Background(), anAdmin(), user.Filter{}, kernel.Page{Limit: 5}); !errors.Is(err, e.repo.listErr) {
 		t.Fatalf("error = %v", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/keelhq/keel/domain/kernel"
 	"github.com/keelhq/keel/domain/user"
+	"github.com/keelhq/keel/ports"
 )
 
 func TestParseName(t *testing.T) {
@@ -158,7 +159,7 @@ func TestVerifyEmailOnce(t *testing.T) {
 	u := user.New("a@example.com", "Ann", kernel.LocaleEN, kernel.RoleUser, t0)
 	ch := kernel.Changes{}
 	u.VerifyEmail(t0.Add(time.Minute), ch)
-	if !u.EmailVerified() || ch["emailVerified"] != (kernel.Change{From: false, To: true}) {
+	if !u.EmailVerified() || ch["email_verified"] != (kernel.Change{From: false, To: true}) {
 		t.Fatalf("verified %v, changes %v", u.EmailVerified(), ch)
 	}
 	ch2 := kernel.Changes{}
@@ -194,16 +195,20 @@ func TestAnonymise(t *testing.T) {
 	}
 }
 
-func TestPayloadAndTopic(t *testing.T) {
+func TestEventAndTopic(t *testing.T) {
 	u := user.New("a@example.com", "Ann", kernel.LocaleES, kernel.RoleAdmin, t0)
-	p := user.PayloadOf(u)
-	want := user.Payload{
+	ev := user.Event{Name: user.EventUpdated, User: u.Record()}
+	want := user.Record{
 		ID: u.ID(), Email: "a@example.com", Name: "Ann", Role: "admin", Status: "active", Locale: "es",
 		CreatedAt: t0, UpdatedAt: t0,
 	}
-	if p != want {
-		t.Errorf("PayloadOf = %+v, want %+v", p, want)
+	if ev.User != want {
+		t.Errorf("Record = %+v, want %+v", ev.User, want)
 	}
+	if ev.EventName() != "user.updated" || ev.EventTopic() != "user:"+u.ID().String() {
+		t.Errorf("event name %q, topic %q", ev.EventName(), ev.EventTopic())
+	}
+	var _ ports.Event = ev
 	if got := user.Topic(u.ID()); got != "user:"+u.ID().String() {
 		t.Errorf("Topic = %q", got)
 	}

@@ -8,8 +8,9 @@ import (
 	"github.com/keelhq/keel/ports"
 )
 
-// Recorder collects the values a fake port was given, in order. It is a Participant: a
-// rolled-back transaction takes back what it added. The zero value is empty and ready.
+// Recorder collects the values a fake port was given, in order. It is a participant of
+// memory.Tx (see Snapshot): a rolled-back transaction takes back what it added. The zero
+// value is empty and ready.
 type Recorder[T any] struct {
 	// Err, when set, makes Add fail with it and record nothing, to simulate a port that is
 	// down. Set it before the recorder is shared between goroutines.
@@ -37,8 +38,8 @@ func (r *Recorder[T]) Items() []T {
 	return slices.Clone(r.items)
 }
 
-// Snapshot implements Participant: the returned function forgets every value recorded
-// since.
+// Snapshot implements memory.Participant: the returned function forgets every value
+// recorded since.
 func (r *Recorder[T]) Snapshot() (restore func()) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -49,28 +50,6 @@ func (r *Recorder[T]) Snapshot() (restore func()) {
 		r.items = r.items[:min(n, len(r.items))]
 	}
 }
-
-// AuditTrail is a ports.AuditTrail that records every AuditRecord.
-type AuditTrail struct{ Recorder[ports.AuditRecord] }
-
-// Record implements ports.AuditTrail.
-func (a *AuditTrail) Record(_ context.Context, rec ports.AuditRecord) error { return a.Add(rec) }
-
-// Actions returns the Action of every recorded AuditRecord, oldest first.
-func (a *AuditTrail) Actions() []string {
-	items := a.Items()
-	out := make([]string, len(items))
-	for i, rec := range items {
-		out[i] = rec.Action
-	}
-	return out
-}
-
-// Events is a ports.Events that records every published Event.
-type Events struct{ Recorder[ports.Event] }
-
-// Publish implements ports.Events.
-func (e *Events) Publish(_ context.Context, ev ports.Event) error { return e.Add(ev) }
 
 // JobQueue is a ports.JobQueue that records every enqueued Job.
 type JobQueue struct{ Recorder[ports.Job] }

@@ -7,21 +7,15 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/google/uuid"
-
-	"github.com/keelhq/keel/domain/kernel"
+	"github.com/keelhq/keel/adapters/memory"
 	"github.com/keelhq/keel/ports"
 	"github.com/keelhq/keel/ports/portstest"
 )
 
 var (
-	_ portstest.Participant = (*portstest.Recorder[int])(nil)
-	_ ports.AuditTrail      = (*portstest.AuditTrail)(nil)
-	_ ports.Events          = (*portstest.Events)(nil)
-	_ ports.JobQueue        = (*portstest.JobQueue)(nil)
-	_ portstest.Participant = (*portstest.AuditTrail)(nil)
-	_ portstest.Participant = (*portstest.Events)(nil)
-	_ portstest.Participant = (*portstest.JobQueue)(nil)
+	_ memory.Participant = (*portstest.Recorder[int])(nil)
+	_ ports.JobQueue     = (*portstest.JobQueue)(nil)
+	_ memory.Participant = (*portstest.JobQueue)(nil)
 )
 
 type job string
@@ -98,49 +92,6 @@ func TestRecorderConcurrentAdd(t *testing.T) {
 	}
 }
 
-func TestAuditTrail(t *testing.T) {
-	a := &portstest.AuditTrail{}
-	if got := a.Actions(); got == nil || len(got) != 0 {
-		t.Errorf("empty trail: Actions = %#v, want an empty slice", got)
-	}
-	actor := uuid.New()
-	recs := []ports.AuditRecord{
-		{Action: "user.updated", Entity: "user", EntityID: "1", ActorID: actor,
-			Changes: kernel.Changes{"name": {From: "A", To: "B"}}},
-		{Action: "auth.login", Entity: "session", EntityID: "2"},
-	}
-	for _, rec := range recs {
-		if err := a.Record(context.Background(), rec); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if got := a.Actions(); !slices.Equal(got, []string{"user.updated", "auth.login"}) {
-		t.Errorf("Actions = %v", got)
-	}
-	if got := a.Items(); len(got) != 2 || got[0].ActorID != actor || got[0].Changes["name"].To != "B" {
-		t.Errorf("Items = %+v", got)
-	}
-	a.Err = errors.New("audit down")
-	if err := a.Record(context.Background(), recs[0]); !errors.Is(err, a.Err) || len(a.Items()) != 2 {
-		t.Errorf("failing Record = %v with %d items", err, len(a.Items()))
-	}
-}
-
-func TestEvents(t *testing.T) {
-	e := &portstest.Events{}
-	ev := event("user.registered")
-	if err := e.Publish(context.Background(), ev); err != nil {
-		t.Fatal(err)
-	}
-	if got := e.Items(); len(got) != 1 || got[0] != ev {
-		t.Errorf("Items = %+v", got)
-	}
-	e.Err = errors.New("outbox down")
-	if err := e.Publish(context.Background(), ev); !errors.Is(err, e.Err) {
-		t.Errorf("failing Publish = %v", err)
-	}
-}
-
 func TestJobQueue(t *testing.T) {
 	q := &portstest.JobQueue{}
 	if err := q.Enqueue(context.Background(), job("email.send")); err != nil {
@@ -155,15 +106,15 @@ func TestJobQueue(t *testing.T) {
 	}
 }
 
-// TestRecordersRollBackWithTx runs the fakes together, as a service under test does.
+// TestRecordersRollBackWithTx runs a recorder in memory.Tx beside the outbox, as a
+// service under test does.
 func TestRecordersRollBackWithTx(t *testing.T) {
-	audit, events, jobs := &portstest.AuditTrail{}, &portstest.Events{}, &portstest.JobQueue{}
-	tx := portstest.NewTx(audit, events, jobs)
+	tx := memory.NewTx()
+	jobs := &portstest.JobQueue{}
+	tx.Register(jobs)
+	events := memory.NewOutbox(tx)
 	ctx := context.Background()
 	write := func(ctx context.Context) error {
-		if err := audit.Record(ctx, ports.AuditRecord{Action: "x.done"}); err != nil {
-			return err
-		}
 		if err := events.Publish(ctx, event("x.done")); err != nil {
 			return err
 		}
@@ -176,8 +127,7 @@ func TestRecordersRollBackWithTx(t *testing.T) {
 	if err := tx.Do(ctx, write); !errors.Is(err, jobs.Err) {
 		t.Fatalf("Do = %v, want the queue's error", err)
 	}
-	if len(audit.Items()) != 1 || len(events.Items()) != 1 || len(jobs.Items()) != 1 {
-		t.Errorf("the failed transaction left traces: audit %v, events %v, jobs %v",
-			audit.Actions(), events.Items(), jobs.Items())
+	if len(events.Events()) != 1 || len(jobs.Items()) != 1 {
+		t.Errorf("the failed transaction left traces: events %v, jobs %v", events.Names(), jobs.Items())
 	}
 }

@@ -1,4 +1,7 @@
-package portstest_test
+package memory_test
+
+// The participants' side of memory.Tx, which the shared contract suite (ports/contract)
+// cannot see: registered participants are put back on rollback, in registration order.
 
 import (
 	"context"
@@ -6,18 +9,14 @@ import (
 	"slices"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/keelhq/keel/ports"
-	"github.com/keelhq/keel/ports/portstest"
-)
-
-var (
-	_ ports.Tx    = (*portstest.Tx)(nil)
-	_ ports.Clock = (*portstest.Clock)(nil)
+	"github.com/keelhq/keel/adapters/memory"
+	"github.com/keelhq/keel/ports/contract"
 )
 
 var boom = errors.New("boom")
+
+var _ memory.Participant = (*counter)(nil)
 
 // counter is a Participant holding one number; restored logs each restore by name.
 type counter struct {
@@ -37,7 +36,7 @@ func (c *counter) Snapshot() func() {
 func TestTxCommitRunsHooksAfterFnInOrder(t *testing.T) {
 	var log []string
 	a := &counter{name: "a", restored: &log}
-	tx := portstest.NewTx(a)
+	tx := memory.NewTx(a)
 	err := tx.Do(context.Background(), func(ctx context.Context) error {
 		a.n = 1
 		tx.AfterCommit(ctx, func() { log = append(log, "hook 1") })
@@ -61,7 +60,7 @@ func TestTxCommitRunsHooksAfterFnInOrder(t *testing.T) {
 func TestTxRollbackRestoresEveryParticipantAndDropsHooks(t *testing.T) {
 	var log []string
 	a, b := &counter{name: "a", n: 1, restored: &log}, &counter{name: "b", n: 2, restored: &log}
-	tx := portstest.NewTx(a)
+	tx := memory.NewTx(a)
 	tx.Register(b)
 	err := tx.Do(context.Background(), func(ctx context.Context) error {
 		a.n, b.n = 10, 20
@@ -85,7 +84,7 @@ func TestTxRollbackRestoresEveryParticipantAndDropsHooks(t *testing.T) {
 func TestTxNestedCallsJoinTheOutermost(t *testing.T) {
 	var log []string
 	a := &counter{name: "a", restored: &log}
-	tx := portstest.NewTx(a)
+	tx := memory.NewTx(a)
 	var hooked bool
 	err := tx.Do(context.Background(), func(ctx context.Context) error {
 		a.n = 1
@@ -113,14 +112,19 @@ func TestTxNestedCallsJoinTheOutermost(t *testing.T) {
 }
 
 func TestTxRecoversForTheNextTransaction(t *testing.T) {
-	rec := &portstest.Recorder[int]{}
-	tx := portstest.NewTx(rec)
-	_ = tx.Do(context.Background(), func(context.Context) error { _ = rec.Add(1); return boom })
-	if err := tx.Do(context.Background(), func(context.Context) error { return rec.Add(2) }); err != nil {
+	tx := memory.NewTx()
+	out := memory.NewOutbox(tx)
+	_ = tx.Do(context.Background(), func(ctx context.Context) error {
+		_ = out.Publish(ctx, contract.Event("x.one", "test"))
+		return boom
+	})
+	if err := tx.Do(context.Background(), func(ctx context.Context) error {
+		return out.Publish(ctx, contract.Event("x.two", "test"))
+	}); err != nil {
 		t.Fatal(err)
 	}
-	if got := rec.Items(); !slices.Equal(got, []int{2}) {
-		t.Errorf("items = %v, want [2]", got)
+	if got := out.Names(); !slices.Equal(got, []string{"x.two"}) {
+		t.Errorf("events = %v, want [x.two]", got)
 	}
 	if tx.Commits() != 1 || tx.Rollbacks() != 1 {
 		t.Errorf("commits %d, rollbacks %d; want 1, 1", tx.Commits(), tx.Rollbacks())
@@ -128,7 +132,7 @@ func TestTxRecoversForTheNextTransaction(t *testing.T) {
 }
 
 func TestTxAfterCommitOutsideATransactionRunsAtOnce(t *testing.T) {
-	var tx portstest.Tx
+	var tx memory.Tx
 	ran := false
 	tx.AfterCommit(context.Background(), func() { ran = true })
 	if !ran {
@@ -140,7 +144,7 @@ func TestTxAfterCommitOutsideATransactionRunsAtOnce(t *testing.T) {
 }
 
 func TestTxConcurrentHooks(t *testing.T) {
-	tx := portstest.NewTx()
+	tx := memory.NewTx()
 	var mu sync.Mutex
 	ran := 0
 	err := tx.Do(context.Background(), func(ctx context.Context) error {
@@ -155,41 +159,5 @@ func TestTxConcurrentHooks(t *testing.T) {
 	})
 	if err != nil || ran != 8 {
 		t.Errorf("Do = %v, %d hooks ran; want nil, 8", err, ran)
-	}
-}
-
-func TestClock(t *testing.T) {
-	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	c := portstest.NewClock(t0)
-	if !c.Now().Equal(t0) || !c.Now().Equal(t0) {
-		t.Fatalf("Now = %v, want %v every time", c.Now(), t0)
-	}
-	c.Advance(90 * time.Minute)
-	if want := t0.Add(90 * time.Minute); !c.Now().Equal(want) {
-		t.Errorf("after Advance: %v, want %v", c.Now(), want)
-	}
-	c.Advance(-time.Hour)
-	if want := t0.Add(30 * time.Minute); !c.Now().Equal(want) {
-		t.Errorf("after a negative Advance: %v, want %v", c.Now(), want)
-	}
-	c.Set(t0)
-	if !c.Now().Equal(t0) {
-		t.Errorf("after Set: %v, want %v", c.Now(), t0)
-	}
-	var zero portstest.Clock
-	if !zero.Now().IsZero() {
-		t.Errorf("zero Clock reads %v", zero.Now())
-	}
-}
-
-func TestClockConcurrentUse(t *testing.T) {
-	c := portstest.NewClock(time.Time{})
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Go(func() { c.Advance(time.Second); _ = c.Now() })
-	}
-	wg.Wait()
-	if got := c.Now(); !got.Equal(time.Time{}.Add(8 * time.Second)) {
-		t.Errorf("Now = %v, want 8s after zero", got)
 	}
 }
