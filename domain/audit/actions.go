@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/google/uuid"
+
 	"github.com/keelhq/keel/domain/kernel"
 	"github.com/keelhq/keel/ports"
 )
@@ -37,7 +39,7 @@ func (s *Service) Record(ctx context.Context, rec ports.AuditRecord) error {
 
 // List returns one page of entries and whether more follow. Administrators only.
 func (s *Service) List(ctx context.Context, actor ports.Actor, f Filter, page kernel.Page) ([]Entry, bool, error) {
-	if !actor.IsAdmin() {
+	if actor.UserID == uuid.Nil || !actor.IsAdmin() {
 		return nil, false, ErrForbidden
 	}
 	if err := f.Validate(); err != nil {

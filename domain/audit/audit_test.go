@@ -175,6 +175,7 @@ func TestListRefusesNonAdmins(t *testing.T) {
 		{"user", ports.Actor{UserID: kernel.NewID(), SessionID: kernel.NewID(), Role: kernel.RoleUser}},
 		{"zero actor", ports.Actor{}},
 		{"role without a user", ports.Actor{Role: kernel.RoleUser}},
+		{"admin role without a user", ports.Actor{Role: kernel.RoleAdmin}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -127,6 +127,9 @@ func (s *Service) RequestEmailVerification(ctx context.Context, actor ports.Acto
 	}
 	userID := actor.UserID
 	acc, err := s.Accounts.ByID(ctx, userID)
+	if errors.Is(err, ErrAccountNotFound) {
+		return ErrInvalidToken // the account went away since the token was checked
+	}
 	if err != nil {
 		return err
 	}

@@ -263,7 +263,7 @@ func TestEmailVerification(t *testing.T) {
 	if err := e.svc.RequestEmailVerification(context.Background(), actor); err != nil || len(e.jobs.Items()) != 1 {
 		t.Errorf("a verified address enqueued another job: %v, %v", err, e.jobs.Items())
 	}
-	if err := e.svc.RequestEmailVerification(context.Background(), ports.Actor{UserID: kernel.NewID(), SessionID: kernel.NewID()}); !errors.Is(err, auth.ErrAccountNotFound) {
+	if err := e.svc.RequestEmailVerification(context.Background(), ports.Actor{UserID: kernel.NewID(), SessionID: kernel.NewID()}); !errors.Is(err, auth.ErrInvalidToken) {
 		t.Errorf("unknown account: %v", err)
 	}
 }

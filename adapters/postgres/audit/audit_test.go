@@ -114,11 +114,12 @@ func TestRecordDropsSecrets(t *testing.T) {
 		{
 			"secrets",
 			kernel.Changes{
-				"name": {From: "a", To: "b"}, "emailVerified": {From: false, To: true},
+				"name": {From: "a", To: "b"}, "email_verified": {From: false, To: true},
 				"password": {To: "x"}, "newPasswordHash": {To: "x"}, "refresh_token": {To: "x"},
 				"TOKEN": {To: "x"}, "hash": {To: "x"}, "clientSecret": {To: "x"},
 			},
-			kernel.Changes{"name": {From: "a", To: "b"}, "emailVerified": {From: false, To: true}},
+			// Domain names (snake_case) are stored as JSON spells them (camelCase).
+			kernel.Changes{"name": {From: "a", To: "b"}, "email_verified": {From: false, To: true}},
 			`{"name": {"to": "b", "from": "a"}, "emailVerified": {"to": true, "from": false}}`,
 		},
 	}

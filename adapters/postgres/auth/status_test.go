@@ -28,17 +28,17 @@ func TestSessionState(t *testing.T) {
 		want auth.SessionState
 	}{
 		{"active", f.session(t, user, now.Add(-time.Minute), now.Add(time.Hour), never).ID(),
-			auth.SessionState{Active: true, Role: kernel.RoleUser, Locale: kernel.LocaleEN}},
+			auth.SessionState{UserID: user, Active: true, Role: kernel.RoleUser, Locale: kernel.LocaleEN}},
 		{"admin", f.session(t, admin, now.Add(-time.Minute), now.Add(time.Hour), never).ID(),
-			auth.SessionState{Active: true, Role: kernel.RoleAdmin, Locale: kernel.LocaleDE}},
+			auth.SessionState{UserID: admin, Active: true, Role: kernel.RoleAdmin, Locale: kernel.LocaleDE}},
 		{"revoked", f.session(t, user, now.Add(-time.Minute), now.Add(time.Hour), now.Add(-time.Second)).ID(),
-			auth.SessionState{Role: kernel.RoleUser, Locale: kernel.LocaleEN}},
+			auth.SessionState{UserID: user, Role: kernel.RoleUser, Locale: kernel.LocaleEN}},
 		{"expired", f.session(t, admin, now.Add(-2*time.Minute), now.Add(-time.Minute), never).ID(),
-			auth.SessionState{Role: kernel.RoleAdmin, Locale: kernel.LocaleDE}},
+			auth.SessionState{UserID: admin, Role: kernel.RoleAdmin, Locale: kernel.LocaleDE}},
 		{"idle", f.session(t, user, now.Add(-idle-time.Minute), now.Add(time.Hour), never).ID(),
-			auth.SessionState{Role: kernel.RoleUser, Locale: kernel.LocaleEN}},
+			auth.SessionState{UserID: user, Role: kernel.RoleUser, Locale: kernel.LocaleEN}},
 		{"account disabled", f.session(t, disabled, now.Add(-time.Minute), now.Add(time.Hour), never).ID(),
-			auth.SessionState{Role: kernel.RoleUser, Locale: kernel.LocaleEN}},
+			auth.SessionState{UserID: disabled, Role: kernel.RoleUser, Locale: kernel.LocaleEN}},
 		{"unknown", kernel.NewID(), auth.SessionState{}},
 	}
 	for _, tt := range tests {

@@ -110,12 +110,12 @@ func (s *Store) TouchSession(ctx context.Context, id uuid.UUID, now time.Time) e
 	return nil
 }
 
-// RevokeSessions implements auth.Store: it revokes every session of the user not yet
-// revoked, except `except` (uuid.Nil excepts none), and returns those it revoked.
+// RevokeSessions implements auth.Store: it revokes every session of the user neither
+// revoked nor expired, except `except` (uuid.Nil excepts none), and returns those it revoked.
 func (s *Store) RevokeSessions(ctx context.Context, userID, except uuid.UUID, reason string, now time.Time) ([]*auth.Session, error) {
 	q := postgres.Conn(ctx, s.db).NewUpdate().Model((*sessionRow)(nil)).
 		Set("revoked_at = ?", now).Set("revoke_reason = ?", reason).
-		Where("user_id = ?", userID).Where("revoked_at IS NULL")
+		Where("user_id = ?", userID).Where("revoked_at IS NULL").Where("expires_at > ?", now)
 	if except != uuid.Nil {
 		q = q.Where("id <> ?", except)
 	}
