@@ -65,7 +65,7 @@ func TestFailuresPropagateAndRollBack(t *testing.T) {
 		{"change password: read hash", storeFails("PasswordHash"), changePassword},
 		{"change password: verify", func(e *env) { e.hasher.VerifyErr = boom }, changePassword},
 		{"reset job: store token", storeFails("CreateOneTimeToken"), func(f fixture) error {
-			return f.e.svc.WorkPasswordReset(context.Background(), auth.SendPasswordReset{UserID: f.acc.ID})
+			return f.e.svc.WorkPasswordReset(context.Background(), auth.SendPasswordReset{Email: f.acc.Email})
 		}},
 		{"invalidate: list", storeFails("ActiveSessions"), func(f fixture) error {
 			return f.e.svc.InvalidateSessions(context.Background(), f.acc.ID)

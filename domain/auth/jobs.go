@@ -12,10 +12,12 @@ import (
 	"github.com/keelhq/keel/domain/kernel"
 )
 
-// SendPasswordReset is the job that mints a reset token and e-mails its link. The token is
-// made when the job runs, so it is never stored anywhere but as a hash.
+// SendPasswordReset is the job that mints a reset token and e-mails its link to the
+// account with the address, if an active one has it. The account is looked up when the job
+// runs, so that asking costs the same whether or not it exists; the token is made then
+// too, so it is never stored anywhere but as a hash.
 type SendPasswordReset struct {
-	UserID uuid.UUID
+	Email kernel.Email
 }
 
 // Kind names the job.
@@ -31,7 +33,14 @@ func (SendEmailVerification) Kind() string { return "auth.send_email_verificatio
 
 // WorkPasswordReset runs a SendPasswordReset job.
 func (s *Service) WorkPasswordReset(ctx context.Context, job SendPasswordReset) error {
-	return s.sendToken(ctx, job.UserID, PurposePasswordReset, "password_reset", "/reset-password", s.Lifetimes.Reset)
+	acc, err := s.Accounts.ByEmail(ctx, job.Email)
+	if errors.Is(err, ErrAccountNotFound) {
+		return nil // nobody to write to; the answer to the request was the same
+	}
+	if err != nil {
+		return err // retried by the queue
+	}
+	return s.sendToken(ctx, acc.ID, PurposePasswordReset, "password_reset", "/reset-password", s.Lifetimes.Reset)
 }
 
 // WorkEmailVerification runs a SendEmailVerification job.

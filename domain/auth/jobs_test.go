@@ -35,7 +35,7 @@ func TestWorkTokenJobs(t *testing.T) {
 		ttl      string
 	}{
 		{"password reset", func(s *auth.Service, a auth.Account) error {
-			return s.WorkPasswordReset(context.Background(), auth.SendPasswordReset{UserID: a.ID})
+			return s.WorkPasswordReset(context.Background(), auth.SendPasswordReset{Email: a.Email})
 		}, auth.PurposePasswordReset, "password_reset", "/reset-password", "30"},
 		{"e-mail verification", func(s *auth.Service, a auth.Account) error {
 			return s.WorkEmailVerification(context.Background(), auth.SendEmailVerification{UserID: a.ID})
@@ -83,7 +83,7 @@ func TestWorkTokenJobsSkipGoneAccounts(t *testing.T) {
 	off := e.account(t, "off@example.com", "correct horse")
 	e.disable(off.ID)
 	for _, acc := range []auth.Account{off, {ID: kernel.NewID()}} {
-		if err := e.svc.WorkPasswordReset(context.Background(), auth.SendPasswordReset{UserID: acc.ID}); err != nil {
+		if err := e.svc.WorkPasswordReset(context.Background(), auth.SendPasswordReset{Email: acc.Email}); err != nil {
 			t.Errorf("reset for %s: %v", acc.ID, err)
 		}
 		if err := e.svc.WorkEmailVerification(context.Background(), auth.SendEmailVerification{UserID: acc.ID}); err != nil {
@@ -99,12 +99,12 @@ func TestWorkTokenJobsReportFailures(t *testing.T) {
 	e := newEnv(t)
 	acc := e.account(t, "ann@example.com", "correct horse")
 	e.mail.Err = errors.New("smtp down")
-	if err := e.svc.WorkPasswordReset(context.Background(), auth.SendPasswordReset{UserID: acc.ID}); !errors.Is(err, e.mail.Err) {
+	if err := e.svc.WorkPasswordReset(context.Background(), auth.SendPasswordReset{Email: acc.Email}); !errors.Is(err, e.mail.Err) {
 		t.Errorf("mail failure: %v (the queue must retry)", err)
 	}
 	e.mail.Err = nil
 	e.accounts.err = errors.New("db down")
-	if err := e.svc.WorkPasswordReset(context.Background(), auth.SendPasswordReset{UserID: acc.ID}); !errors.Is(err, e.accounts.err) {
+	if err := e.svc.WorkPasswordReset(context.Background(), auth.SendPasswordReset{Email: acc.Email}); !errors.Is(err, e.accounts.err) {
 		t.Errorf("lookup failure: %v (the queue must retry)", err)
 	}
 }

@@ -71,21 +71,15 @@ func (s *Service) ChangePassword(ctx context.Context, actor ports.Actor, current
 	})
 }
 
-// ForgotPassword enqueues a reset e-mail when an active account has the address; the
-// caller answers the same either way, so the address's existence is not revealed.
+// ForgotPassword enqueues a reset e-mail job for the address. Whether an active account
+// has it is the job's to find out: the request does the same work either way, so neither
+// its answer nor its timing tells whether the address has an account.
 func (s *Service) ForgotPassword(ctx context.Context, email string) error {
 	addr, err := kernel.ParseEmail(email)
 	if err != nil {
 		return validation.Errors{"email": err}
 	}
-	acc, err := s.Accounts.ByEmail(ctx, addr)
-	if errors.Is(err, ErrAccountNotFound) || (err == nil && !acc.Active) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	return s.Jobs.Enqueue(ctx, SendPasswordReset{UserID: acc.ID})
+	return s.Jobs.Enqueue(ctx, SendPasswordReset{Email: addr})
 }
 
 // ResetPassword spends a reset token, sets the new password and revokes every session.

@@ -15,6 +15,7 @@ import (
 	"github.com/keelhq/keel/adapters/http/web"
 	"github.com/keelhq/keel/application/identity"
 	"github.com/keelhq/keel/domain/auth"
+	"github.com/keelhq/keel/domain/kernel"
 	"github.com/keelhq/keel/domain/user"
 	"github.com/keelhq/keel/ports"
 )
@@ -86,6 +87,17 @@ func EventData(ev ports.Event) (any, bool) {
 	return toSession(e.Session, uuid.Nil), true
 }
 
+// throttle limits attempts per e-mail address and client IP in bucket. The address is
+// keyed as the use case reads it (kernel.ParseEmail), so that spellings of one address,
+// padded or in capitals, share one budget; one the use case refuses is keyed as sent.
+func (h *Handler) throttle(c *fiber.Ctx, bucket, email string) error {
+	key := email
+	if addr, err := kernel.ParseEmail(email); err == nil {
+		key = addr.String()
+	}
+	return h.Throttle.Throttle(c, bucket, key+"|"+c.IP())
+}
+
 func client(c *fiber.Ctx) auth.Client {
 	return auth.Client{UserAgent: c.Get(fiber.HeaderUserAgent), IP: c.IP()}
 }
@@ -103,7 +115,7 @@ type registerInput struct {
 }
 
 func (h *Handler) register(c *fiber.Ctx, in *registerInput) (TokenPair, error) {
-	if err := h.Throttle.Throttle(c, "register", in.Email+"|"+c.IP()); err != nil {
+	if err := h.throttle(c, "register", in.Email); err != nil {
 		return TokenPair{}, err
 	}
 	pair, u, err := h.Registration.Register(c.UserContext(), identity.NewAccount{
@@ -122,7 +134,7 @@ type loginInput struct {
 }
 
 func (h *Handler) login(c *fiber.Ctx, in *loginInput) (TokenPair, error) {
-	if err := h.Throttle.Throttle(c, "login", in.Email+"|"+c.IP()); err != nil {
+	if err := h.throttle(c, "login", in.Email); err != nil {
 		return TokenPair{}, err
 	}
 	pair, acc, err := h.Auth.Login(c.UserContext(), in.Email, in.Password, client(c))

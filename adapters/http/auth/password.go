@@ -27,7 +27,7 @@ type forgotInput struct {
 
 // forgot answers 202 whether or not the address has an account.
 func (h *Handler) forgot(c *fiber.Ctx, in *forgotInput) (route.NoContent, error) {
-	if err := h.Throttle.Throttle(c, "forgot", in.Email+"|"+c.IP()); err != nil {
+	if err := h.throttle(c, "forgot", in.Email); err != nil {
 		return route.NoContent{}, err
 	}
 	return route.NoContent{}, h.Auth.ForgotPassword(c.UserContext(), in.Email)
