@@ -56,6 +56,7 @@ var sentences = map[Rule]string{
 	RuleAdaptersNoCmd:               "adapters never import cmd",
 	RuleMigrationsStandalone:        "migrations never import domain, application, adapters, platform or cmd",
 	RuleNoCmdImports:                "nothing outside cmd imports cmd, and no process imports another (cmd/internal is shared wiring)",
+	RuleDomainNoWireFormat:          "the domain knows no wire format: no struct tags under domain/ or ports/ (REST resources, rows and job arguments live in adapters, behind converters)",
 }
 
 // Sentence returns the rule in words, for a failure message; an unknown rule returns its name.
@@ -80,6 +81,7 @@ func Rules() []Rule {
 		RuleAdaptersNoCmd,
 		RuleMigrationsStandalone,
 		RuleNoCmdImports,
+		RuleDomainNoWireFormat,
 	}
 }
 
