@@ -24,6 +24,14 @@ const bearerScheme = "bearerAuth"
 // Info describes the API as a whole.
 type Info struct {
 	Title, Version, Description string
+	// Tags lists the operations' tags in the order a reader meets them, each with a line
+	// about it.
+	Tags []Tag
+}
+
+// Tag is a group of operations.
+type Tag struct {
+	Name, Description string
 }
 
 // problemDoc is the shape of a problem+json answer, for the document (web.Problem
@@ -95,6 +103,9 @@ func (r Route) Answers() map[int][]string {
 func Document(info Info, routes ...Route) ([]byte, error) {
 	ref := openapi31.NewReflector()
 	ref.Spec.Info.WithTitle(info.Title).WithVersion(info.Version).WithDescription(info.Description)
+	for _, t := range info.Tags {
+		ref.Spec.WithTags(openapi31.Tag{Name: t.Name, Description: &t.Description})
+	}
 	ref.Spec.SetHTTPBearerTokenSecurity(bearerScheme, "JWT", "An access token from POST /v1/auth/login, /register or /refresh.")
 	ref.JSONSchemaReflector().AddTypeMapping(uuid.UUID{}, *new(jsonschema.Schema).WithType(jsonschema.String.Type()).WithFormat("uuid"))
 	ref.JSONSchemaReflector().InlineDefinition(uuid.UUID{})

@@ -32,6 +32,13 @@ var apiInfo = route.Info{
 	Description: "Keel's public HTTP API. Errors are RFC 9457 problem details (application/problem+json) " +
 		"with a stable `code` and a `requestId` equal to the X-Request-Id header; messages are localized " +
 		"(?lang=, then Accept-Language, then the account's locale, then en).",
+	Tags: []route.Tag{
+		{Name: "Auth", Description: "Sign-up, sign-in, tokens, sessions, passwords and e-mail verification."},
+		{Name: "Users", Description: "Your own account, and the administration of every account."},
+		{Name: "Audit", Description: "The trail of every state-changing action, for administrators."},
+		{Name: "Operations", Description: "Liveness, readiness and metrics, served by every process."},
+		{Name: "Documentation", Description: "This reference and the document it is made from."},
+	},
 }
 
 // API serves the public surface: the per-IP rate limit on /v1, every context's routes
