@@ -7,7 +7,9 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -59,6 +61,19 @@ type Lifetimes struct {
 	Access   time.Duration
 	Reset    time.Duration
 	Verify   time.Duration
+}
+
+// clean makes client-sent metadata (a user agent, an IP) fit to keep: valid UTF-8 with no
+// control characters, cut to at most n bytes on a character boundary.
+func clean(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+	return truncate(s, n)
 }
 
 func truncate(s string, n int) string {

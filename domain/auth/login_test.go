@@ -269,6 +269,22 @@ func TestLoginTruncatesClient(t *testing.T) {
 	}
 }
 
+// Client metadata is kept without control characters (PostgreSQL refuses NUL in text,
+// and a log or a sessions list should not carry escape sequences) and as valid UTF-8.
+func TestLoginCleansClient(t *testing.T) {
+	e := newEnv(t)
+	e.account(t, "ann@example.com", "correct horse")
+	client := auth.Client{UserAgent: "Mozilla\x00/5.0\x1b[31m \xff(X11)\n", IP: "198.51.100.7\x00"}
+	pair, _, err := e.svc.Login(context.Background(), "ann@example.com", "correct horse", client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess := e.store.Session(pair.SessionID)
+	if sess.UserAgent != "Mozilla/5.0[31m \uFFFD(X11)" || sess.IP != "198.51.100.7" {
+		t.Errorf("kept user agent %q, IP %q", sess.UserAgent, sess.IP)
+	}
+}
+
 func TestStartSessionAuditsTheAccount(t *testing.T) {
 	e := newEnv(t)
 	acc := auth.Account{ID: kernel.NewID(), Role: kernel.RoleAdmin}

@@ -33,7 +33,7 @@ const (
 func newSession(userID uuid.UUID, c Client, now time.Time, lt Lifetimes) *Session {
 	now = kernel.Timestamp(now)
 	return &Session{
-		id: kernel.NewID(), userID: userID, userAgent: truncate(c.UserAgent, maxUserAgent), ip: truncate(c.IP, maxIP),
+		id: kernel.NewID(), userID: userID, userAgent: clean(c.UserAgent, maxUserAgent), ip: clean(c.IP, maxIP),
 		createdAt: now, lastUsedAt: now, expiresAt: now.Add(lt.Absolute),
 	}
 }

@@ -55,14 +55,15 @@ func TestIdentityAPI(t *testing.T) {
 	})
 	t.Run("users", func(t *testing.T) {
 		for name, fn := range map[string]func(*testing.T, *idWorld){
-			"GET me":            idTestUsersMe,
-			"PATCH me":          idTestUsersPatchMe,
-			"GET list":          idTestUsersList,
-			"GET list paging":   idTestUsersPaging,
-			"GET id":            idTestUsersGet,
-			"PATCH id":          idTestUsersPatch,
-			"DELETE id":         idTestUsersDelete,
-			"admin routes only": idTestAdminOnly,
+			"GET me":             idTestUsersMe,
+			"PATCH me":           idTestUsersPatchMe,
+			"GET list":           idTestUsersList,
+			"GET list paging":    idTestUsersPaging,
+			"GET id":             idTestUsersGet,
+			"PATCH id":           idTestUsersPatch,
+			"DELETE id":          idTestUsersDelete,
+			"admin routes only":  idTestAdminOnly,
+			"control characters": idTestControlCharacters,
 		} {
 			t.Run(name, func(t *testing.T) {
 				t.Parallel()
