@@ -74,6 +74,12 @@ func TestWorkTokenJobs(t *testing.T) {
 			if len(token) < 43 {
 				t.Errorf("token %q has less than 256 bits", token)
 			}
+			// Issuing a token is a state change: one audit entry, by the account itself.
+			want := "auth." + tt.purpose + "_token_issued"
+			if entries := e.audit.Items(); len(entries) != 1 || entries[0].Action != want ||
+				entries[0].ActorID != acc.ID || entries[0].EntityID != acc.ID.String() {
+				t.Errorf("audit = %+v, want one %s by the account", entries, want)
+			}
 		})
 	}
 }

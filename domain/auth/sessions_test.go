@@ -201,6 +201,25 @@ func TestSessionsListsActiveNewestFirst(t *testing.T) {
 	}
 }
 
+// A session unused for the idle lifetime is over, although the store still holds it as
+// unrevoked and unexpired: the list leaves it out.
+func TestSessionsLeavesIdleOnesOut(t *testing.T) {
+	e := newEnv(t)
+	acc := e.account(t, "ann@example.com", "correct horse")
+	idle := e.login(t, "ann@example.com", "correct horse")
+	e.clock.Advance(lifetimes.Idle - time.Minute)
+	recent := e.login(t, "ann@example.com", "correct horse")
+	got, err := e.svc.Sessions(context.Background(), signedIn(acc.ID))
+	if err != nil || len(got) != 2 {
+		t.Fatalf("before the idle limit: %v, %v; want both", got, err)
+	}
+	e.clock.Advance(2 * time.Minute)
+	got, err = e.svc.Sessions(context.Background(), signedIn(acc.ID))
+	if err != nil || len(got) != 1 || got[0].ID() != recent.SessionID {
+		t.Errorf("Sessions = %v, %v; want only the recent one, not %s", got, err, idle.SessionID)
+	}
+}
+
 func TestAccessForUserContext(t *testing.T) {
 	e := newEnv(t)
 	acc := e.account(t, "ann@example.com", "correct horse")
