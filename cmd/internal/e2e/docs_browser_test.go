@@ -14,11 +14,8 @@ import (
 // names the file; otherwise it goes to the test's temporary directory) and sends no request
 // outside the api.
 //
-// NOTE: it passes only once the api serves both routes, i.e. once boot's api wiring calls
-// docs.Mount(app) (adapters/http/docs) and serves the generated document at /openapi.json
-// (issue 6, points 2 and 3). Until then it fails with the status it got; it never skips
-// for that reason. Without chromium it skips (apt-get install -y chromium), except under
-// CI=true, where it fails. The browser checks are shared with the page's own test in
+// Without chromium it skips (apt-get install -y chromium), except under CI=true, where it
+// fails. The browser checks are shared with the page's own test in
 // adapters/http/docs (docstest.Check).
 func TestDocsPageInBrowser(t *testing.T) {
 	t.Parallel()
@@ -27,8 +24,7 @@ func TestDocsPageInBrowser(t *testing.T) {
 
 	for _, path := range []string{"/openapi.json", "/docs"} {
 		if r := do(t, http.MethodGet, api.URL+path, nil); r.Status != http.StatusOK {
-			t.Fatalf("GET %s = %d: the api does not serve it yet (wire docs.Mount and the generated OpenAPI document into the api)\n%s",
-				path, r.Status, r.Body)
+			t.Fatalf("GET %s = %d\n%s", path, r.Status, r.Body)
 		}
 	}
 	docstest.Check(t, api.URL, docstest.Expect{
