@@ -159,7 +159,7 @@ type Mounter struct {
 	Authenticate fiber.Handler
 }
 
-// Mount installs routes on r. Fiber matches in the order routes are added, and groups of
+// Mount installs routes on r, each GET also as HEAD. Fiber matches in the order routes are added, and groups of
 // routes arrive in no fixed order, so a literal segment is mounted before a parameter in
 // the same place: /v1/users/me before /v1/users/{id}.
 func (m *Mounter) Mount(r fiber.Router, routes ...Route) {
@@ -174,6 +174,9 @@ func (m *Mounter) Mount(r fiber.Router, routes ...Route) {
 			handlers = []fiber.Handler{m.Authenticate, rt.handle}
 		}
 		r.Add(rt.Method, rt.FiberPath(), handlers...)
+		if rt.Method == http.MethodGet { // as Fiber's Get does: HEAD is GET without the body
+			r.Add(http.MethodHead, rt.FiberPath(), handlers...)
+		}
 	}
 }
 
