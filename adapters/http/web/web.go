@@ -17,6 +17,9 @@ const (
 	// UnknownMethodKey is the request user value under which an HTTP method Fiber does
 	// not know is recorded (see the server's method guard).
 	UnknownMethodKey = "keel.unknownMethod"
+	// RejectKey is the request user value under which the server's edge records a
+	// *Error for a request it refuses before routing (a malformed or oversize head).
+	RejectKey = "keel.reject"
 )
 
 // RequestID returns the request's id (set by the request-id middleware).
