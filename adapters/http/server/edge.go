@@ -112,10 +112,15 @@ func inspectRaw(raw []byte) *web.Error {
 }
 
 // reject answers a request the edge marked, with the connection closed: after such a
-// head nothing more read from the connection can be trusted to be a request.
+// head nothing more read from the connection can be trusted to be a request. A well-formed
+// request with a method Keel does not implement keeps its connection (its framing is
+// clear), so a client pipelining many of them costs one connection, not many.
 func reject(c *fiber.Ctx) error {
 	if werr, ok := c.Context().UserValue(web.RejectKey).(*web.Error); ok {
-		c.Set(fiber.HeaderConnection, "close")
+		if werr.Status != http.StatusNotImplemented || len(c.Request().Header.Peek(fiber.HeaderTransferEncoding)) > 0 ||
+			c.Request().Header.ContentLength() != 0 {
+			c.Set(fiber.HeaderConnection, "close")
+		}
 		return werr
 	}
 	return c.Next()
