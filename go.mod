@@ -23,6 +23,7 @@ require (
 	github.com/valyala/fasthttp v1.52.0
 	go.uber.org/fx v1.24.0
 	golang.org/x/crypto v0.58.0
+	golang.org/x/net v0.60.0
 	golang.org/x/text v0.43.0
 )
 
