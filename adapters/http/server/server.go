@@ -44,9 +44,9 @@ func New(d Deps) *fiber.App {
 		StreamRequestBody: true,
 		// A multipart body reaches the route (whose decoder answers 415) unparsed.
 		DisablePreParseMultipartForm: true,
-		// One spelling per route: /V1/USERS/ME and /v1/users/me/ are not /v1/users/me.
+		// One spelling per route: /V1/USERS/ME is not /v1/users/me. (A trailing slash is
+		// still ignored: collections are mounted as "/" under their group.)
 		CaseSensitive: true,
-		StrictRouting: true,
 		ErrorHandler:  eh.Handle,
 		// Always on: with no trusted proxy configured, no peer's X-Forwarded-* is believed.
 		EnableTrustedProxyCheck: true,
