@@ -160,3 +160,21 @@ func TestRoutingIsCaseSensitive(t *testing.T) {
 		t.Errorf("/livez: %d", r.Status)
 	}
 }
+
+// A refused head's bytes (which may carry a bearer token) never reach the log.
+func TestRefusedHeadNotLogged(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	base := h.listen(t)
+	const secret = "Bearer secret-token-4f1c"
+	head := "GET /livez HTTP/1.1\r\nAuthorization: " + secret + "\r\nX-Big: " + strings.Repeat("a", 20<<10) + "\r\n\r\n"
+	rawExchange(t, base, head, 0).want(t, 431, "request_header_fields_too_large", "/livez", true)
+	head = "GET /livez HTTP/1.1\r\nAuthorization: " + secret + "\r\nBad Name: x\r\n\r\n"
+	rawExchange(t, base, head, 0)
+	if strings.Contains(h.logs.String(), "secret-token") {
+		t.Errorf("the log holds the refused head's bytes:\n%s", h.logs.String())
+	}
+	if len(h.logs.lines(t, "http request refused by the server")) == 0 {
+		t.Error("refusals not logged")
+	}
+}

@@ -53,7 +53,17 @@ func (s *serverErrors) handle(fctx *fasthttp.RequestCtx, err error) {
 	s.m.observe("OTHER", "unmatched", werr.Status, 0)
 	s.log.Info("http request refused by the server",
 		slog.String("request_id", id), slog.Int("status", werr.Status), slog.String("code", werr.Code),
-		slog.String("ip", fctx.RemoteIP().String()), slog.String("error", truncate(err.Error(), 200)))
+		slog.String("ip", fctx.RemoteIP().String()), slog.String("error", withoutContents(err)))
+}
+
+// withoutContents is fasthttp's error message without the request bytes it quotes, which
+// may hold a bearer token or a cookie.
+func withoutContents(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, ". Buffer size="); i >= 0 {
+		msg = msg[:i]
+	}
+	return truncate(msg, 200)
 }
 
 // classify maps a fasthttp read error to a transport error and the problem's instance.
