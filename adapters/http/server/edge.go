@@ -58,8 +58,14 @@ func (e *edge) wrap(next fasthttp.RequestHandler) fasthttp.RequestHandler {
 // inspect returns the refusal a request head deserves, or nil.
 func inspect(ctx *fasthttp.RequestCtx) *web.Error {
 	h := &ctx.Request.Header
-	if len(h.RequestURI()) > maxURIBytes {
+	uri := h.RequestURI()
+	if len(uri) > maxURIBytes {
 		return web.NewError(http.StatusRequestURITooLong, "uri_too_long")
+	}
+	for _, b := range uri {
+		if b <= ' ' || b == 0x7f {
+			return web.NewError(http.StatusBadRequest, "invalid_request_target") // NUL, controls, spaces
+		}
 	}
 	if !knownMethods[string(ctx.Method())] {
 		return web.NewError(http.StatusNotImplemented, "method_not_implemented")
@@ -70,9 +76,11 @@ func inspect(ctx *fasthttp.RequestCtx) *web.Error {
 // inspectRaw checks the header lines as they came off the wire (fasthttp keeps them):
 // every line ends in CRLF, no line is folded, no value carries a control character, at
 // most maxHeaderCount lines, and not both Content-Length and Transfer-Encoding (RFC 9112
-// section 6.3: a request smuggling vector behind a proxy), nor two Content-Lengths.
+// section 6.3: a request smuggling vector behind a proxy), nor two Content-Lengths, nor a
+// Transfer-Encoding other than exactly "chunked".
 func inspectRaw(raw []byte) *web.Error {
 	var lines, lengths, encodings int
+	chunked := true
 	for len(raw) > 0 {
 		i := bytes.IndexByte(raw, '\n')
 		if i < 0 {
@@ -97,15 +105,16 @@ func inspectRaw(raw []byte) *web.Error {
 		if lines++; lines > maxHeaderCount {
 			return web.NewError(http.StatusRequestHeaderFieldsTooLarge, "request_header_fields_too_large")
 		}
-		name, _, _ := bytes.Cut(line, []byte(":"))
+		name, value, _ := bytes.Cut(line, []byte(":"))
 		switch {
 		case bytes.EqualFold(bytes.TrimSpace(name), []byte(fiber.HeaderContentLength)):
 			lengths++
 		case bytes.EqualFold(bytes.TrimSpace(name), []byte(fiber.HeaderTransferEncoding)):
 			encodings++
+			chunked = chunked && bytes.EqualFold(bytes.TrimSpace(value), []byte("chunked"))
 		}
 	}
-	if (lengths > 0 && encodings > 0) || lengths > 1 {
+	if (lengths > 0 && encodings > 0) || lengths > 1 || encodings > 1 || !chunked {
 		return web.NewError(http.StatusBadRequest, "ambiguous_length")
 	}
 	return nil

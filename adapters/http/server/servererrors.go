@@ -91,8 +91,11 @@ func (s *serverErrors) classify(fctx *fasthttp.RequestCtx, err error) (*web.Erro
 	if path, _ := requestLinePath(headSnippet(err)); path != "" {
 		instance = path
 	}
-	if strings.Contains(err.Error(), "duplicate Content-Length") {
+	switch msg := err.Error(); {
+	case strings.Contains(msg, "duplicate Content-Length"):
 		return web.NewError(http.StatusBadRequest, "ambiguous_length"), instance
+	case strings.Contains(msg, "invalid header"):
+		return web.NewError(http.StatusBadRequest, "invalid_header"), instance
 	}
 	return web.NewError(http.StatusBadRequest, "bad_request"), instance
 }
