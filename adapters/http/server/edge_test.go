@@ -76,6 +76,8 @@ func TestClientIPBehindTrustedProxy(t *testing.T) {
 func TestMetricsAccess(t *testing.T) {
 	t.Parallel()
 	const token = "metrics-token-0123456789"
+	production := map[string]string{"APP_ENV": "production", "AUTH_JWT_KEYS": "k1:c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0",
+		"AUTH_CURSOR_SECRET": "a-cursor-secret-of-our-own", "MAIL_DRIVER": "smtp"}
 	for _, tc := range []struct {
 		env    map[string]string
 		auth   string
@@ -85,6 +87,8 @@ func TestMetricsAccess(t *testing.T) {
 		{map[string]string{"METRICS_TOKEN": token}, "", http.StatusNotFound},
 		{map[string]string{"METRICS_TOKEN": token}, "Bearer wrong-token-0123456789", http.StatusNotFound},
 		{map[string]string{"METRICS_TOKEN": token}, "Bearer " + token, http.StatusOK},
+		{production, "", http.StatusNotFound},
+		{production, "Bearer anything-at-all-0123", http.StatusNotFound},
 	} {
 		h := newHarness(t, tc.env)
 		if r := h.get(t, "/metrics", "Authorization", tc.auth); r.Status != tc.status {
