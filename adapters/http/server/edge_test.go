@@ -148,3 +148,20 @@ func TestRequestTimeoutBoundsWork(t *testing.T) {
 		t.Error("503 without Retry-After")
 	}
 }
+
+// A trusted proxy carries many clients' connections: the per-IP cap does not apply to it.
+func TestConnectionsFromTrustedProxyNotCapped(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, map[string]string{"HTTP_MAX_CONNS_PER_IP": "2", "HTTP_TRUSTED_PROXIES": "127.0.0.1"})
+	base := h.listen(t)
+	for range 4 {
+		c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+	}
+	if r := rawExchange(t, base, "GET /livez HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 0); r.res.StatusCode != http.StatusOK {
+		t.Fatalf("fifth connection from the trusted proxy: %d %s", r.res.StatusCode, r.body)
+	}
+}

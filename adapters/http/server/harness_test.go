@@ -60,6 +60,7 @@ func (l *logBuffer) lines(t *testing.T, msg string) []map[string]any {
 type harness struct {
 	app      *fiber.App
 	maxPerIP int
+	trusted  []string
 	logs     *logBuffer
 	pgDown   atomic.Bool
 	rdsDown  atomic.Bool
@@ -82,7 +83,7 @@ func newHarness(t *testing.T, vars map[string]string) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{logs: &logBuffer{}, maxPerIP: cfg.HTTP.MaxConnsPerIP}
+	h := &harness{logs: &logBuffer{}, maxPerIP: cfg.HTTP.MaxConnsPerIP, trusted: cfg.HTTP.TrustedProxies}
 	checker := health.NewChecker(time.Second,
 		health.Check{Name: "postgres", Required: true, Probe: func(context.Context) error {
 			if h.pgDown.Load() {
@@ -216,7 +217,7 @@ func (h *harness) listen(t *testing.T) string {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- h.app.Listener(server.Listener(ln, h.maxPerIP)) }()
+	go func() { done <- h.app.Listener(server.Listener(ln, h.maxPerIP, h.trusted)) }()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

@@ -20,21 +20,23 @@ const (
 // Listener wraps ln for serving, with two duties of the server's edge:
 //
 //   - At most maxPerIP connections are open from one client address (0: no cap); one more
-//     is answered 429 problem+json and closed. (fasthttp's own MaxConnsPerIP counts IPv4
-//     only and can crash on a connection closed twice.)
+//     is answered 429 problem+json and closed. A trusted proxy (HTTP_TRUSTED_PROXIES),
+//     which carries many clients' connections, is not capped. (fasthttp's own
+//     MaxConnsPerIP counts IPv4 only and can crash on a connection closed twice.)
 //   - When the server closes a connection (after refusing an oversize head or body, say) it
 //     first shuts it for writing and reads, for at most a second and a MiB, what the client
 //     is still sending: closing a socket with unread input makes the kernel send a reset,
 //     which can destroy the answer before the client has read it.
-func Listener(ln net.Listener, maxPerIP int) net.Listener {
-	return &edgeListener{Listener: ln, max: maxPerIP, open: map[netip.Addr]int{}}
+func Listener(ln net.Listener, maxPerIP int, trustedProxies []string) net.Listener {
+	return &edgeListener{Listener: ln, max: maxPerIP, open: map[netip.Addr]int{}, proxies: newProxies(trustedProxies)}
 }
 
 type edgeListener struct {
 	net.Listener
-	max  int
-	mu   sync.Mutex
-	open map[netip.Addr]int
+	max     int
+	proxies *proxies
+	mu      sync.Mutex
+	open    map[netip.Addr]int
 }
 
 // Accept returns the next connection within the per-address cap.
@@ -63,7 +65,7 @@ func (l *edgeListener) Accept() (net.Conn, error) {
 func (l *edgeListener) acquire(ip netip.Addr) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.max > 0 && l.open[ip] >= l.max {
+	if l.max > 0 && l.open[ip] >= l.max && !l.proxies.trusted(ip) {
 		return false
 	}
 	l.open[ip]++
