@@ -110,7 +110,9 @@ func holdUsersLock(t *testing.T, url string, f func()) *sync.WaitGroup {
 	}
 	waitFor(t, "sign-ins waiting on the lock", recoveryTimeout, func() (bool, string) {
 		var n int
-		err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'").Scan(&n)
+		// Inside a transaction pg_stat_activity is a snapshot taken once: clear it first.
+		err := conn.QueryRow(ctx, "SELECT pg_stat_clear_snapshot(), count(*) FROM pg_stat_activity "+
+			"WHERE wait_event_type = 'Lock' AND datname = current_database()").Scan(nil, &n)
 		return err == nil && n >= 4, fmt.Sprint(n, err)
 	})
 	return &wg

@@ -1,9 +1,8 @@
 package e2e_test
 
 import (
-	"bufio"
-	"io"
 	"net"
+	"net/http"
 	"strconv"
 	"strings"
 	"syscall"
@@ -11,29 +10,26 @@ import (
 	"time"
 )
 
-// A stop whose drain misses SHUTDOWN_TIMEOUT (a request still in flight) exits non-zero,
-// so a supervisor can tell a clean stop from a cut-off one; a clean stop exits 0.
+// A stop whose drain misses SHUTDOWN_TIMEOUT (requests still in flight) exits non-zero,
+// so a supervisor can tell a clean stop from a cut-off one.
 func TestStopMissingDrainDeadlineExitsNonZero(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, "SHUTDOWN_TIMEOUT=1s", "HTTP_READ_TIMEOUT=30s")
+	s := newStack(t, append([]string{"SHUTDOWN_TIMEOUT=1s"}, idGenerousLimits...)...)
 	api := s.start("api")
-	conn, err := net.Dial("tcp", strings.TrimPrefix(api.URL, "http://"))
-	if err != nil {
-		t.Fatal(err)
+	const email, password = "stuck-stop@example.com", "correct horse battery"
+	if r := register(t, api.URL, email, password); r.Status != http.StatusCreated {
+		t.Fatalf("register: %d\n%s", r.Status, r.Body)
 	}
-	defer conn.Close()
-	// A request whose body never finishes: its handler is still reading when the stop comes.
-	if _, err := io.WriteString(conn, "POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"+
-		"Content-Length: 100\r\n\r\n{\"email\":"); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "the request in flight", startTimeout, func() (bool, string) {
-		return strings.Contains(api.Output(), `"msg":"started"`), "api not started"
+	// Sign-ins held in flight on a lock (statement_timeout is 5 s, the drain 1 s).
+	body := `{"email":"` + email + `","password":"` + password + `"}`
+	blocked := holdUsersLock(t, idEnv(s, "DATABASE_URL"), func() {
+		if res, err := http.Post(api.URL+"/v1/auth/login", "application/json", strings.NewReader(body)); err == nil {
+			_ = res.Body.Close()
+		}
 	})
-	go func() { _, _ = bufio.NewReader(conn).ReadByte() }()
-	time.Sleep(200 * time.Millisecond) // let the server start reading the body (no signal to await)
 	code, took := stopWith(t, api, syscall.SIGTERM, 10*time.Second)
-	t.Logf("stop with a request in flight: exit %d after %s", code, took.Round(time.Millisecond))
+	blocked.Wait()
+	t.Logf("stop with requests in flight: exit %d after %s", code, took.Round(time.Millisecond))
 	if code == 0 {
 		t.Errorf("exit 0 although the drain missed its deadline\n%s", tail(api.Output()))
 	}
