@@ -14,6 +14,7 @@ import (
 	"golang.org/x/crypto/argon2"
 
 	"github.com/keelhq/keel/domain/auth"
+	"github.com/keelhq/keel/platform/config"
 )
 
 // Params are the Argon2id cost parameters and output sizes.
@@ -44,16 +45,17 @@ var TestParams = Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 1
 const (
 	minSaltLength = 8
 	minKeyLength  = 16
-	maxMemory     = 1 << 20 // KiB: 1 GiB
-	maxIterations = 64
+	maxMemory     = config.Argon2MaxMemory // KiB: 1 GiB
+	maxIterations = config.Argon2MaxIterations
+	maxThreads    = config.Argon2MaxParallelism
 	maxLength     = 1024 // bytes of salt or key
 )
 
 // Validate reports whether p is within the limits this package accepts.
 func (p Params) Validate() error {
 	switch {
-	case p.Parallelism < 1:
-		return fmt.Errorf("argon2id: parallelism must be at least 1")
+	case p.Parallelism < 1 || p.Parallelism > maxThreads:
+		return fmt.Errorf("argon2id: parallelism must be between 1 and %d", maxThreads)
 	case p.Memory < 8*uint32(p.Parallelism) || p.Memory > maxMemory:
 		return fmt.Errorf("argon2id: memory must be between 8*parallelism and %d KiB, got %d", maxMemory, p.Memory)
 	case p.Iterations < 1 || p.Iterations > maxIterations:

@@ -1,7 +1,6 @@
 package kernel
 
 import (
-	"net/mail"
 	"strings"
 	"time"
 
@@ -14,34 +13,6 @@ import (
 func NewID() uuid.UUID {
 	return uuid.Must(uuid.NewV7())
 }
-
-// Email is a syntactically valid e-mail address, trimmed and lower-cased.
-type Email string
-
-// maxEmailLength is RFC 5321's limit on a forward path.
-const maxEmailLength = 254
-
-// ErrInvalidEmail is the validation error of a malformed address.
-var ErrInvalidEmail = validation.NewError("invalid_email", "must be a valid e-mail address")
-
-// ParseEmail normalises s and checks it is a plain address (no display name).
-func ParseEmail(s string) (Email, error) {
-	s = strings.ToLower(strings.TrimSpace(s))
-	if s == "" {
-		return "", validation.ErrRequired
-	}
-	if len(s) > maxEmailLength {
-		return "", ErrInvalidEmail
-	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || a.Name != "" || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
-		return "", ErrInvalidEmail
-	}
-	return Email(s), nil
-}
-
-// String returns the address.
-func (e Email) String() string { return string(e) }
 
 // Locale is one of the languages Keel ships.
 type Locale string

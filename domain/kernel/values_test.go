@@ -13,7 +13,9 @@ import (
 )
 
 func TestParseEmail(t *testing.T) {
-	long := strings.Repeat("a", 64) + "@" + strings.Repeat("b", 185) + ".com" // 254 bytes
+	// 254 bytes; DNS labels are at most 63 octets.
+	long := strings.Repeat("a", 64) + "@" + strings.Repeat("b", 60) + "." + strings.Repeat("c", 60) + "." +
+		strings.Repeat("d", 63) + ".com"
 	tests := []struct {
 		name    string
 		in      string
@@ -28,6 +30,7 @@ func TestParseEmail(t *testing.T) {
 		{"empty", "", "", validation.ErrRequired},
 		{"blank", "   ", "", validation.ErrRequired},
 		{"255 characters", long[:64] + "@b" + long[65:], "", kernel.ErrInvalidEmail},
+		{"label over 63 octets", "a@" + strings.Repeat("b", 64) + ".com", "", kernel.ErrInvalidEmail},
 		{"display name", "Alice <alice@example.com>", "", kernel.ErrInvalidEmail},
 		{"angle brackets", "<alice@example.com>", "", kernel.ErrInvalidEmail},
 		{"no tld", "alice@localhost", "", kernel.ErrInvalidEmail},
@@ -54,7 +57,8 @@ func TestParseEmail(t *testing.T) {
 func TestParseEmailLengthBoundary(t *testing.T) {
 	local := strings.Repeat("a", 64)
 	for _, n := range []int{254, 255} {
-		s := local + "@" + strings.Repeat("b", n-len(local)-1-len(".com")) + ".com"
+		s := local + "@" + strings.Repeat("b", 60) + "." + strings.Repeat("c", 60) + "." +
+			strings.Repeat("d", n-len(local)-1-122-len(".com")) + ".com"
 		if len(s) != n {
 			t.Fatalf("built %d characters, want %d", len(s), n)
 		}

@@ -88,6 +88,10 @@ func Rules() []Rule {
 var pureLibraries = []string{
 	"github.com/google/uuid",
 	"github.com/invopop/validation",
+	// Unicode normalisation and IDNA, for kernel.ParseEmail's canonical addresses: pure
+	// table-driven functions from the Go project, no I/O.
+	"golang.org/x/text/unicode/norm",
+	"golang.org/x/net/idna",
 }
 
 // PureLibraries returns the third-party import paths that domain, ports and application may

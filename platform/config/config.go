@@ -64,6 +64,10 @@ type Config struct {
 
 	CORSAllowedOrigins []string `env:"CORS_ALLOWED_ORIGINS"`
 	WSAllowedOrigins   []string `env:"WS_ALLOWED_ORIGINS"`
+
+	// MetricsToken, when set, is the bearer token /metrics requires. Unset, /metrics is
+	// open outside production and not served at all in production.
+	MetricsToken string `env:"METRICS_TOKEN" secret:"true"`
 }
 
 // DevJWTKeys and DevCursorSecret are built-in development secrets: published in the
@@ -115,6 +119,11 @@ type HTTP struct {
 	RequestTimeout time.Duration `env:"REQUEST_TIMEOUT" envDefault:"10s"`
 	BodyLimit      int           `env:"BODY_LIMIT" envDefault:"1048576"`
 	TrustedProxies []string      `env:"TRUSTED_PROXIES"`
+	// MaxHeaderBytes bounds a request's head (request line and headers); larger gets 431
+	// (or 414 when the request line alone is too long).
+	MaxHeaderBytes int `env:"MAX_HEADER_BYTES" envDefault:"16384"`
+	// MaxConnsPerIP caps the open connections from one client address (0: no cap).
+	MaxConnsPerIP int `env:"MAX_CONNS_PER_IP" envDefault:"128"`
 }
 
 // Database holds the PostgreSQL settings.

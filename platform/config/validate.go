@@ -33,12 +33,15 @@ func (c *Config) problems() map[string]string {
 		"LOG_LEVEL":        validation.Validate(c.LogLevel, validation.In("debug", "info", "warn", "error")),
 		"SHUTDOWN_TIMEOUT": durationIn(c.ShutdownTimeout, time.Second, 5*time.Minute),
 
-		"HTTP_READ_TIMEOUT":    durationIn(c.HTTP.ReadTimeout, 100*time.Millisecond, 10*time.Minute),
-		"HTTP_WRITE_TIMEOUT":   durationIn(c.HTTP.WriteTimeout, 100*time.Millisecond, 10*time.Minute),
-		"HTTP_IDLE_TIMEOUT":    durationIn(c.HTTP.IdleTimeout, time.Second, time.Hour),
-		"HTTP_REQUEST_TIMEOUT": durationIn(c.HTTP.RequestTimeout, 100*time.Millisecond, 10*time.Minute),
-		"HTTP_BODY_LIMIT":      intIn(c.HTTP.BodyLimit, 1024, 1<<30),
-		"HTTP_TRUSTED_PROXIES": validation.Validate(c.HTTP.TrustedProxies, validation.Each(validation.By(ipOrCIDR))),
+		"HTTP_READ_TIMEOUT":     durationIn(c.HTTP.ReadTimeout, 100*time.Millisecond, 10*time.Minute),
+		"HTTP_WRITE_TIMEOUT":    durationIn(c.HTTP.WriteTimeout, 100*time.Millisecond, 10*time.Minute),
+		"HTTP_IDLE_TIMEOUT":     durationIn(c.HTTP.IdleTimeout, time.Second, time.Hour),
+		"HTTP_REQUEST_TIMEOUT":  durationIn(c.HTTP.RequestTimeout, 100*time.Millisecond, 10*time.Minute),
+		"HTTP_BODY_LIMIT":       intIn(c.HTTP.BodyLimit, 1024, 1<<30),
+		"HTTP_TRUSTED_PROXIES":  validation.Validate(c.HTTP.TrustedProxies, validation.Each(validation.By(ipOrCIDR))),
+		"HTTP_MAX_HEADER_BYTES": intIn(c.HTTP.MaxHeaderBytes, 8192, 1<<20),
+		"HTTP_MAX_CONNS_PER_IP": intIn(c.HTTP.MaxConnsPerIP, 0, 1<<20),
+		"METRICS_TOKEN":         validation.Validate(c.MetricsToken, validation.Length(16, 0)),
 
 		"DATABASE_URL":               validation.Validate(c.Database.URL, validation.Required, validation.By(postgresURL)),
 		"DATABASE_MAX_CONNS":         intIn(int(c.Database.MaxConns), 1, 1000),
@@ -70,9 +73,9 @@ func (c *Config) problems() map[string]string {
 		"AUTH_RESET_TTL":          durationIn(c.Auth.ResetTTL, time.Minute, 24*time.Hour),
 		"AUTH_VERIFY_TTL":         durationIn(c.Auth.VerifyTTL, time.Minute, 30*24*time.Hour),
 		"AUTH_SESSION_CACHE_TTL":  durationIn(c.Auth.SessionCacheTTL, 0, time.Minute),
-		"AUTH_ARGON2_MEMORY":      intIn(int(c.Auth.Argon2Memory), c.minArgon2Memory(), 4<<20),
-		"AUTH_ARGON2_ITERATIONS":  intIn(int(c.Auth.Argon2Time), 1, 100),
-		"AUTH_ARGON2_PARALLELISM": intIn(int(c.Auth.Argon2Threads), 1, 64),
+		"AUTH_ARGON2_MEMORY":      intIn(int(c.Auth.Argon2Memory), max(c.minArgon2Memory(), 8*int(c.Auth.Argon2Threads)), Argon2MaxMemory),
+		"AUTH_ARGON2_ITERATIONS":  intIn(int(c.Auth.Argon2Time), 1, Argon2MaxIterations),
+		"AUTH_ARGON2_PARALLELISM": intIn(int(c.Auth.Argon2Threads), 1, Argon2MaxParallelism),
 		"AUTH_ARGON2_CONCURRENCY": intIn(c.Auth.Argon2Concurrency, 0, 1024),
 		"AUTH_CURSOR_SECRET":      validation.Validate(c.Auth.CursorSecret, validation.Required, validation.Length(16, 0), validation.By(c.notDevSecret(DevCursorSecret))),
 
@@ -92,6 +95,17 @@ func (c *Config) problems() map[string]string {
 	}
 	return problems
 }
+
+// Upper bounds of the Argon2id parameters. The hasher (adapters/argon2id) enforces the same
+// limits on every hash it reads, so a configuration accepted here never fails at start-up.
+const (
+	// Argon2MaxMemory is the most memory one hash may use, in KiB (1 GiB).
+	Argon2MaxMemory = 1 << 20
+	// Argon2MaxIterations is the most passes one hash may make.
+	Argon2MaxIterations = 64
+	// Argon2MaxParallelism is the most lanes one hash may use.
+	Argon2MaxParallelism = 64
+)
 
 // notDevSecret refuses a built-in development secret in production.
 func (c *Config) notDevSecret(dev string) validation.RuleFunc {

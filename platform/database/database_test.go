@@ -2,8 +2,11 @@ package database_test
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"syscall"
@@ -115,7 +118,19 @@ func TestIsUnavailable(t *testing.T) {
 		{"crash shutdown", &pgconn.PgError{Code: "57P02"}, true},
 		{"cannot connect now", &pgconn.PgError{Code: "57P03"}, true},
 		{"unique violation", &pgconn.PgError{Code: "23505"}, false},
-		{"statement timeout", &pgconn.PgError{Code: "57014"}, false},
+		{"statement timeout", &pgconn.PgError{Code: "57014"}, true},
+		{"wrapped statement timeout", fmt.Errorf("list users: %w", &pgconn.PgError{Code: "57014"}), true},
+		{"too many connections", &pgconn.PgError{Code: "53300"}, true},
+		{"unexpected EOF", fmt.Errorf("failed to receive message: %w", io.ErrUnexpectedEOF), true},
+		{"connection reset", &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}, true},
+		{"bare reset", fmt.Errorf("write: %w", syscall.ECONNRESET), true},
+		{"broken pipe", fmt.Errorf("write: %w", syscall.EPIPE), true},
+		{"conn closed", fmt.Errorf("query: %w", pgconn.ErrConnClosed), true},
+		{"bad conn", driver.ErrBadConn, true},
+		{"conn done", sql.ErrConnDone, true},
+		{"deadline", fmt.Errorf("find user: %w", context.DeadlineExceeded), true},
+		{"not null violation", &pgconn.PgError{Code: "23502"}, false},
+		{"invalid byte sequence", &pgconn.PgError{Code: "22021"}, false},
 		{"syntax error", &pgconn.PgError{Code: "42601"}, false},
 		{"net op error", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}, true},
 	}

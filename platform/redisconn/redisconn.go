@@ -5,6 +5,8 @@ package redisconn
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -16,11 +18,25 @@ type Options struct {
 	URL string
 	// Timeout bounds dialing, reads and writes of one command (default 500ms).
 	Timeout time.Duration
+	// Logger receives go-redis's own messages (at warn level) instead of the plain-text
+	// lines go-redis would write into the JSON log. go-redis has one logger per process.
+	Logger *slog.Logger
+}
+
+// goRedisLogger turns go-redis's printf-style messages into structured log lines.
+type goRedisLogger struct{ log *slog.Logger }
+
+// Printf implements go-redis's internal Logging interface.
+func (l goRedisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.WarnContext(ctx, "go-redis", slog.String("message", strings.TrimSpace(fmt.Sprintf(format, v...))))
 }
 
 // Open returns a client, or nil when Redis is disabled. It does not wait for the server:
 // Redis may be down at start-up and come back later; callers degrade meanwhile.
 func Open(o Options) (*redis.Client, error) {
+	if o.Logger != nil {
+		redis.SetLogger(goRedisLogger{o.Logger})
+	}
 	if o.URL == "" {
 		return nil, nil
 	}

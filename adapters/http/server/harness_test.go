@@ -58,10 +58,12 @@ func (l *logBuffer) lines(t *testing.T, msg string) []map[string]any {
 
 // harness is one server under test with controllable dependency probes.
 type harness struct {
-	app     *fiber.App
-	logs    *logBuffer
-	pgDown  atomic.Bool
-	rdsDown atomic.Bool
+	app      *fiber.App
+	maxPerIP int
+	trusted  []string
+	logs     *logBuffer
+	pgDown   atomic.Bool
+	rdsDown  atomic.Bool
 }
 
 var errProbe = errors.New("connection refused")
@@ -81,7 +83,7 @@ func newHarness(t *testing.T, vars map[string]string) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{logs: &logBuffer{}}
+	h := &harness{logs: &logBuffer{}, maxPerIP: cfg.HTTP.MaxConnsPerIP, trusted: cfg.HTTP.TrustedProxies}
 	checker := health.NewChecker(time.Second,
 		health.Check{Name: "postgres", Required: true, Probe: func(context.Context) error {
 			if h.pgDown.Load() {
@@ -122,6 +124,13 @@ func mountTestRoutes(app *fiber.App) {
 			return err
 		}
 		return c.JSON(b)
+	})
+	app.Get("/whoami", func(c *fiber.Ctx) error {
+		return c.JSON(fiber.Map{"ip": c.IP(), "protocol": c.Protocol()})
+	})
+	app.Get("/slow", func(c *fiber.Ctx) error {
+		<-c.UserContext().Done() // bounded by HTTP_REQUEST_TIMEOUT
+		return c.UserContext().Err()
 	})
 	app.Post("/size", func(c *fiber.Ctx) error {
 		return c.JSON(fiber.Map{"bytes": len(c.Body())})
@@ -208,7 +217,7 @@ func (h *harness) listen(t *testing.T) string {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- h.app.Listener(ln) }()
+	go func() { done <- h.app.Listener(server.Listener(ln, h.maxPerIP, h.trusted)) }()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

@@ -31,7 +31,9 @@ func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
 }
 
 func (m *httpMetrics) observe(method, route string, status int, elapsed time.Duration) {
-	if len(method) > 16 {
+	// Only the methods Fiber routes get a label of their own: every distinct label value
+	// is a series kept for the life of the process.
+	if !knownMethods[method] {
 		method = "OTHER"
 	}
 	// Fiber's Method() aliases fasthttp's reused request buffer: a label kept by the

@@ -75,8 +75,8 @@ func accessLog(log *slog.Logger, m *httpMetrics, eh *web.ErrorHandler) fiber.Han
 		route := routeLabel(c)
 		m.observe(method, route, status, elapsed)
 		level := slog.LevelInfo
-		if status >= 500 {
-			level = slog.LevelError
+		if status >= 500 && status != http.StatusNotImplemented {
+			level = slog.LevelError // a made-up method is the client's doing, not a failure
 		}
 		// The path is logged without its query string: a query may carry a token.
 		log.LogAttrs(c.UserContext(), level, "http request",
@@ -126,15 +126,6 @@ func securityHeaders(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	if c.Protocol() == "https" {
 		c.Set(fiber.HeaderStrictTransportSecurity, "max-age=31536000; includeSubDomains")
-	}
-	return c.Next()
-}
-
-// methodGuard answers methods Fiber does not know (see guardUnknownMethods).
-func methodGuard(c *fiber.Ctx) error {
-	if _, ok := web.UnknownMethod(c); ok {
-		c.Set(fiber.HeaderConnection, "close")
-		return web.NewError(http.StatusNotImplemented, "method_not_implemented")
 	}
 	return c.Next()
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/subtle"
 	"net/http"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/keelhq/keel/adapters/http/route"
 	"github.com/keelhq/keel/adapters/http/web"
+	"github.com/keelhq/keel/platform/config"
 	"github.com/keelhq/keel/platform/health"
 )
 
@@ -23,9 +25,15 @@ type liveness struct {
 	Status string `json:"status" required:"true" enum:"ok"`
 }
 
+// errMetricsHidden answers a request for /metrics that may not see them, as if there
+// were none.
+var errMetricsHidden = web.NewError(http.StatusNotFound, "not_found")
+
 // OpsRoutes are /livez, /readyz and /metrics, which every process serves.
-func OpsRoutes(checker *health.Checker, reg *prometheus.Registry) []route.Route {
+func OpsRoutes(cfg *config.Config, checker *health.Checker, reg *prometheus.Registry) []route.Route {
 	tags := []string{"Operations"}
+	metrics := adaptor.HTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	allowed := metricsAccess(cfg)
 	return []route.Route{
 		route.Raw[liveness](route.Route{
 			Method: http.MethodGet, Path: "/livez", ID: "ops.livez", Tags: tags, Summary: "Liveness: 200 while the process runs",
@@ -52,6 +60,29 @@ func OpsRoutes(checker *health.Checker, reg *prometheus.Registry) []route.Route 
 		}),
 		route.Raw[string](route.Route{
 			Method: http.MethodGet, Path: "/metrics", ID: "ops.metrics", Tags: tags, Summary: "Prometheus metrics",
-		}, "text/plain; version=0.0.4", adaptor.HTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))),
+			Description: "With METRICS_TOKEN set, only for `Authorization: Bearer <METRICS_TOKEN>`; without it, " +
+				"open outside production and absent (404) in production.",
+			Problems: []error{errMetricsHidden},
+		}, "text/plain; version=0.0.4", func(c *fiber.Ctx) error {
+			if !allowed(c) {
+				return errMetricsHidden
+			}
+			return metrics(c)
+		}),
+	}
+}
+
+// metricsAccess says who may read /metrics: with METRICS_TOKEN set, only a request bearing
+// that token; without one, anyone outside production and no one in production, so a
+// public port never hands out the process's internals by default.
+func metricsAccess(cfg *config.Config) func(*fiber.Ctx) bool {
+	want := []byte("Bearer " + cfg.MetricsToken)
+	open := cfg.MetricsToken == "" && !cfg.IsProduction()
+	return func(c *fiber.Ctx) bool {
+		if open {
+			return true
+		}
+		got := []byte(c.Get(fiber.HeaderAuthorization))
+		return cfg.MetricsToken != "" && subtle.ConstantTimeCompare(got, want) == 1
 	}
 }

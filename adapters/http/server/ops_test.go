@@ -122,11 +122,10 @@ func TestMetricsUnknownMethodIsBounded(t *testing.T) {
 		send(t, client, req)
 	}
 	text := string(h.get(t, "/metrics").Body)
-	if strings.Contains(text, long) {
-		t.Errorf("a 40-character method became a label")
+	if strings.Contains(text, long) || strings.Contains(text, `method="FOO"`) {
+		t.Errorf("an unknown method became a label")
 	}
-	if !strings.Contains(text, `http_requests_total{method="FOO",route="unmatched",status="501"} 1`) ||
-		!strings.Contains(text, `http_requests_total{method="OTHER",route="unmatched",status="501"} 1`) {
+	if !strings.Contains(text, `http_requests_total{method="OTHER",route="unmatched",status="501"} 2`) {
 		t.Errorf("unknown method not counted:\n%s", grepLines(text, "http_requests_total"))
 	}
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/valyala/fasthttp"
 
 	"github.com/keelhq/keel/adapters/http/route"
 	"github.com/keelhq/keel/adapters/http/web"
@@ -38,29 +37,42 @@ func New(d Deps) *fiber.App {
 		WriteTimeout:          d.Config.HTTP.WriteTimeout,
 		IdleTimeout:           d.Config.HTTP.IdleTimeout,
 		BodyLimit:             d.Config.HTTP.BodyLimit,
+		// The whole request head must fit the read buffer; a larger one is refused by
+		// fasthttp and answered by serverErrors.
+		ReadBufferSize: d.Config.HTTP.MaxHeaderBytes,
 		// Streaming lets the body-limit middleware answer an oversize body with a readable
 		// 413 problem instead of fasthttp closing the connection before the client reads it.
-		StreamRequestBody:       true,
-		ErrorHandler:            eh.Handle,
-		EnableTrustedProxyCheck: len(d.Config.HTTP.TrustedProxies) > 0,
+		StreamRequestBody: true,
+		// A multipart body reaches the route (whose decoder answers 415) unparsed.
+		DisablePreParseMultipartForm: true,
+		// One spelling per route: /V1/USERS/ME is not /v1/users/me. (A trailing slash is
+		// still ignored: collections are mounted as "/" under their group.)
+		CaseSensitive: true,
+		ErrorHandler:  eh.Handle,
+		// Always on: with no trusted proxy configured, no peer's X-Forwarded-* is believed.
+		EnableTrustedProxyCheck: true,
 		TrustedProxies:          d.Config.HTTP.TrustedProxies,
 		ProxyHeader:             proxyHeader(d.Config.HTTP.TrustedProxies),
 	})
-	guardUnknownMethods(app)
-
 	m := newHTTPMetrics(d.Registry)
+	srv := app.Server()
+	srv.Handler = (&edge{proxies: newProxies(d.Config.HTTP.TrustedProxies)}).wrap(srv.Handler)
+	srv.ErrorHandler = (&serverErrors{app: app, eh: eh, bundle: d.Bundle, log: d.Logger, m: m,
+		limit: d.Config.HTTP.BodyLimit}).handle
+	srv.ContinueHandler = continueGuard(srv.Handler, d.Config.HTTP.BodyLimit)
+
 	app.Use(
 		requestID,
 		language(d.Bundle),
 		accessLog(d.Logger, m, eh),
 		recoverPanics(d.Logger),
 		securityHeaders,
-		methodGuard,
+		reject,
 		cors(web.NewOrigins(d.Config.CORSAllowedOrigins)),
 		bodyLimit(d.Config.HTTP.BodyLimit),
 		requestContext(d.Config.HTTP.RequestTimeout),
 	)
-	new(route.Mounter).Mount(app, OpsRoutes(d.Health, d.Registry)...)
+	new(route.Mounter).Mount(app, OpsRoutes(d.Config, d.Health, d.Registry)...)
 	return app
 }
 
@@ -69,23 +81,4 @@ func proxyHeader(trusted []string) string {
 		return ""
 	}
 	return fiber.HeaderXForwardedFor
-}
-
-// guardUnknownMethods wraps the fasthttp handler: Fiber answers a method it does not know
-// with plain text before any middleware runs. Such requests are routed as GET, marked, and
-// stopped by methodGuard with a problem, after request id, language and logging have run.
-func guardUnknownMethods(app *fiber.App) {
-	known := make(map[string]bool, len(fiber.DefaultMethods))
-	for _, m := range fiber.DefaultMethods {
-		known[m] = true
-	}
-	srv := app.Server()
-	next := srv.Handler
-	srv.Handler = func(ctx *fasthttp.RequestCtx) {
-		if method := string(ctx.Method()); !known[method] {
-			ctx.SetUserValue(web.UnknownMethodKey, method)
-			ctx.Request.Header.SetMethod(fiber.MethodGet)
-		}
-		next(ctx)
-	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -14,7 +15,8 @@ import (
 )
 
 // Decode reads the request's JSON body into dst strictly: the media type must be JSON,
-// unknown fields and trailing data are rejected, and an empty body counts as `{}` so that
+// unknown fields, duplicate keys, keys spelled in another case and trailing data are
+// rejected, and an empty body counts as `{}` so that
 // validation, not parsing, reports missing fields.
 func Decode(c *fiber.Ctx, dst any) error {
 	body := c.Body()
@@ -22,6 +24,13 @@ func Decode(c *fiber.Ctx, dst any) error {
 		body = []byte("{}")
 	} else if !isJSON(c.Get(fiber.HeaderContentType)) {
 		return NewError(http.StatusUnsupportedMediaType, "unsupported_media_type")
+	}
+	if err := strictKeys(json.NewDecoder(bytes.NewReader(body)), reflect.TypeOf(dst)); err != nil {
+		var werr *Error
+		if errors.As(err, &werr) {
+			return werr
+		}
+		// A syntax error: the decoder below reports it the usual way.
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()

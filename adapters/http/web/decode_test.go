@@ -119,3 +119,28 @@ func TestDecodeUnknownFieldNamed(t *testing.T) {
 		t.Fatalf("error %v, want unknown_field naming isAdmin", err)
 	}
 }
+
+// Duplicate keys and keys in another case are refused: two parsers must not be able to
+// read one body differently.
+func TestDecodeRefusesDuplicateAndMiscasedKeys(t *testing.T) {
+	t.Parallel()
+	for body, code := range map[string]string{
+		`{"name":"a","name":"b"}`:                       "duplicate_field",
+		`{"address":{"city":"x","city":"y"}}`:           "duplicate_field",
+		`{"NAME":"a"}`:                                  "unknown_field",
+		`{"Name":"a"}`:                                  "unknown_field",
+		`{"address":{"City":"x"}}`:                      "unknown_field",
+		`{"tags":["a"],"count":1,"COUNT":2}`:            "unknown_field",
+		`{"name":"a","tags":["x","y"],"address":{}}`:    "",
+		`{"name":"a","address":{"city":"b"},"count":3}`: "",
+	} {
+		_, err := decode(t, "application/json", body)
+		var werr *web.Error
+		switch {
+		case code == "" && err != nil:
+			t.Errorf("%s: %v", body, err)
+		case code != "" && (!errors.As(err, &werr) || werr.Code != code || werr.Status != http.StatusBadRequest):
+			t.Errorf("%s: %v, want 400 %s", body, err, code)
+		}
+	}
+}

@@ -45,6 +45,9 @@ func TestErrorHandlerClassifies(t *testing.T) {
 		{"deadline", fmt.Errorf("query: %w", context.DeadlineExceeded), 503, "service_unavailable", "5"},
 		{"postgres unreachable", fmt.Errorf("find: %w", &pgconn.ConnectError{}), 503, "service_unavailable", "5"},
 		{"postgres shutting down", &pgconn.PgError{Code: "57P01", Message: "terminating connection due to administrator command"}, 503, "service_unavailable", "5"},
+		{"statement timeout", fmt.Errorf("list: %w", &pgconn.PgError{Code: "57014", Message: "canceling statement due to statement timeout"}), 503, "service_unavailable", "5"},
+		{"connection lost", fmt.Errorf("find: failed to receive message: %w", io.ErrUnexpectedEOF), 503, "service_unavailable", "5"},
+		{"conn closed", fmt.Errorf("find: %w", pgconn.ErrConnClosed), 503, "service_unavailable", "5"},
 		{"postgres constraint", &pgconn.PgError{Code: "23505", Message: "duplicate key value violates unique constraint users_email_key"}, 500, "internal_error", ""},
 		{"raw", errors.New("pq: secret SQL detail"), 500, "internal_error", ""},
 	}

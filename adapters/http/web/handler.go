@@ -45,7 +45,7 @@ func (h *ErrorHandler) Handle(c *fiber.Ctx, err error) error {
 		loc = h.Bundle.Localizer("en")
 	}
 	werr, fields := classify(err, loc)
-	if werr.Status >= 500 {
+	if werr.Status >= 500 && werr.Status != http.StatusNotImplemented {
 		h.Logger.ErrorContext(c.UserContext(), "request failed",
 			slog.Int("status", werr.Status), slog.String("code", werr.Code), slog.String("error", err.Error()))
 	}

@@ -14,9 +14,13 @@ const (
 	localsRequestID    = "keel.requestID"
 	localsLocalizer    = "keel.localizer"
 	localsLangExplicit = "keel.langExplicit"
-	// UnknownMethodKey is the request user value under which an HTTP method Fiber does
-	// not know is recorded (see the server's method guard).
+	// UnknownMethodKey is the request user value under which the server's edge records
+	// that the method was one Fiber does not know, as the bounded label "OTHER" (an
+	// attacker can make up any number of methods; each label value is a metric series).
 	UnknownMethodKey = "keel.unknownMethod"
+	// RejectKey is the request user value under which the server's edge records a
+	// *Error for a request it refuses before routing (a malformed or oversize head).
+	RejectKey = "keel.reject"
 )
 
 // RequestID returns the request's id (set by the request-id middleware).
@@ -48,7 +52,8 @@ func LangExplicit(c *fiber.Ctx) bool {
 	return b
 }
 
-// UnknownMethod returns the unknown method recorded for the request, if any.
+// UnknownMethod returns the label recorded for a request whose method Fiber does not
+// know ("OTHER"), if any.
 func UnknownMethod(c *fiber.Ctx) (string, bool) {
 	m, ok := c.Locals(UnknownMethodKey).(string)
 	return m, ok

@@ -83,7 +83,7 @@ func mountAPI(d apiDeps) error {
 		return c.Send(doc)
 	})
 	pages := append(docs.Routes(), openapi)
-	all := append(append(server.OpsRoutes(d.Health, d.Registry), pages...), routes...)
+	all := append(append(server.OpsRoutes(d.Config, d.Health, d.Registry), pages...), routes...)
 	var err error
 	if doc, err = route.Document(apiInfo, all...); err != nil {
 		return fmt.Errorf("openapi document: %w", err)
@@ -96,6 +96,7 @@ func mountAPI(d apiDeps) error {
 type apiDeps struct {
 	fx.In
 	App      *fiber.App
+	Config   *config.Config
 	Guard    *guard.Guard
 	Auth     *auth.Service
 	Bundle   *i18n.Bundle

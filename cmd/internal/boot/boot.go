@@ -63,8 +63,13 @@ func Run(process string, modules ...fx.Option) int {
 
 	stopCtx, stopCancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer stopCancel()
-	if err := app.Stop(stopCtx); err != nil {
-		log.Error("stop failed", slog.String("error", err.Error()))
+	err = app.Stop(stopCtx)
+	if err == nil && stopCtx.Err() != nil {
+		// Every hook returned, but not within the deadline: the drain was cut short.
+		err = stopCtx.Err()
+	}
+	if err != nil {
+		log.Error("stop failed: the drain did not finish within SHUTDOWN_TIMEOUT", slog.String("error", err.Error()))
 		return 1
 	}
 	log.Info("stopped")

@@ -39,7 +39,7 @@ func serve(lc fx.Lifecycle, app *fiber.App, cfg *config.Config, log *slog.Logger
 			}
 			log.Info("listening", slog.String("addr", ln.Addr().String()))
 			go func() {
-				if err := app.Listener(ln); err != nil && !errors.Is(err, net.ErrClosed) {
+				if err := app.Listener(server.Listener(ln, cfg.HTTP.MaxConnsPerIP, cfg.HTTP.TrustedProxies)); err != nil && !errors.Is(err, net.ErrClosed) {
 					log.Error("http server stopped", slog.String("error", err.Error()))
 				}
 			}()

@@ -68,7 +68,7 @@ func openDatabase(lc fx.Lifecycle, cfg *config.Config, log *slog.Logger) (*datab
 // openRedis returns nil when Redis is disabled. A Redis that is down at start-up only
 // degrades the process: go-redis reconnects by itself when it returns.
 func openRedis(lc fx.Lifecycle, cfg *config.Config, log *slog.Logger) (*redis.Client, error) {
-	rdb, err := redisconn.Open(redisconn.Options{URL: cfg.Redis.URL, Timeout: cfg.Redis.Timeout})
+	rdb, err := redisconn.Open(redisconn.Options{URL: cfg.Redis.URL, Timeout: cfg.Redis.Timeout, Logger: log})
 	if err != nil || rdb == nil {
 		if rdb == nil && err == nil {
 			log.Info("redis disabled (REDIS_URL is empty): single-instance mode")

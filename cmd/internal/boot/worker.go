@@ -2,6 +2,7 @@ package boot
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 
 	"github.com/jackc/pgx/v5"
@@ -40,7 +41,11 @@ func newWorker(lc fx.Lifecycle, cfg *config.Config, db *database.DB, regs []jobs
 				return nil
 			}
 			log.Warn("jobs still running at the shutdown deadline; cancelling them")
-			return client.StopAndCancel(ctx)
+			if err := client.StopAndCancel(ctx); err != nil {
+				return err
+			}
+			// The jobs ended, but cancelled: the drain missed its deadline.
+			return errors.New("jobs were cancelled at the shutdown deadline")
 		},
 	})
 	return client, nil

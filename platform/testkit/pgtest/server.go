@@ -83,6 +83,19 @@ func (s *Server) Start() {
 	}
 }
 
+// Crash kills the server and every backend at once (SIGKILL to its process group), as a
+// machine or container dying would: clients see their connections end mid-statement.
+// Start brings it back, through crash recovery.
+func (s *Server) Crash() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc == nil {
+		return
+	}
+	s.proc.Kill()
+	s.proc = nil
+}
+
 // shutdown stops the running server, if any, with SIGINT (fast shutdown).
 func (s *Server) shutdown() error {
 	s.mu.Lock()

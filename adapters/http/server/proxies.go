@@ -1,0 +1,73 @@
+package server
+
+import (
+	"bytes"
+	"net/netip"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
+)
+
+// proxies are the trusted reverse proxies (HTTP_TRUSTED_PROXIES). Only a request whose
+// peer is one of them has its X-Forwarded-* headers believed.
+type proxies struct {
+	prefixes []netip.Prefix
+}
+
+// newProxies parses IPs and CIDR ranges (validated by the configuration); bad entries
+// are skipped.
+func newProxies(list []string) *proxies {
+	p := &proxies{}
+	for _, s := range list {
+		s = strings.TrimSpace(s)
+		if pfx, err := netip.ParsePrefix(s); err == nil {
+			p.prefixes = append(p.prefixes, pfx.Masked())
+		} else if a, err := netip.ParseAddr(s); err == nil {
+			a = a.Unmap()
+			p.prefixes = append(p.prefixes, netip.PrefixFrom(a, a.BitLen()))
+		}
+	}
+	return p
+}
+
+// trusted reports whether a is a trusted proxy.
+func (p *proxies) trusted(a netip.Addr) bool {
+	a = a.Unmap()
+	for _, pfx := range p.prefixes {
+		if pfx.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// settle rewrites X-Forwarded-For to the one client address Fiber's c.IP() then reports:
+// walking the list from the right (the hops nearest to us), the first address that is not
+// a trusted proxy. A malformed entry there ends the walk: the client is then the last
+// trusted hop that handed it over, never a string the client made up.
+func (p *proxies) settle(ctx *fasthttp.RequestCtx) {
+	h := &ctx.Request.Header
+	peer, ok := netip.AddrFromSlice(ctx.RemoteIP())
+	if !ok || !p.trusted(peer) {
+		return // Fiber believes no forwarding header from a peer it does not trust
+	}
+	var hops [][]byte
+	h.VisitAll(func(key, value []byte) {
+		if bytes.EqualFold(key, []byte(fiber.HeaderXForwardedFor)) {
+			hops = append(hops, bytes.Split(value, []byte(","))...)
+		}
+	})
+	client := peer.Unmap()
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(string(bytes.TrimSpace(hops[i])))
+		if err != nil || a.Zone() != "" {
+			break
+		}
+		client = a.Unmap()
+		if !p.trusted(client) {
+			break
+		}
+	}
+	h.Set(fiber.HeaderXForwardedFor, client.String())
+}
