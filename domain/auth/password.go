@@ -96,11 +96,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, next string) error {
 			return err
 		}
 		// A token minted before the account was disabled or deleted must not revive it.
-		acc, err := s.Accounts.ByID(ctx, userID)
-		if errors.Is(err, ErrAccountNotFound) || (err == nil && !acc.Active) {
-			return ErrInvalidOrExpiredToken
-		}
-		if err != nil {
+		if err := s.activeAccount(ctx, userID); err != nil {
 			return err
 		}
 		if err := s.setPassword(ctx, userID, next); err != nil {
@@ -139,5 +135,23 @@ func (s *Service) SpendEmailVerification(ctx context.Context, token string) (uui
 	if token == "" {
 		return uuid.Nil, ErrInvalidOrExpiredToken
 	}
-	return s.Store.ConsumeOneTimeToken(ctx, HashToken(token), PurposeEmailVerify, s.Clock.Now())
+	userID, err := s.Store.ConsumeOneTimeToken(ctx, HashToken(token), PurposeEmailVerify, s.Clock.Now())
+	if err != nil {
+		return uuid.Nil, err
+	}
+	// A token minted before the account was disabled or deleted confirms nothing, as for
+	// a reset.
+	if err := s.activeAccount(ctx, userID); err != nil {
+		return uuid.Nil, err
+	}
+	return userID, nil
+}
+
+// activeAccount refuses, as an invalid token, a token whose account is gone or disabled.
+func (s *Service) activeAccount(ctx context.Context, userID uuid.UUID) error {
+	acc, err := s.Accounts.ByID(ctx, userID)
+	if errors.Is(err, ErrAccountNotFound) || (err == nil && !acc.Active) {
+		return ErrInvalidOrExpiredToken
+	}
+	return err
 }

@@ -290,3 +290,20 @@ func TestVerifyEmailExpired(t *testing.T) {
 		t.Errorf("token %q must be URL-safe unpadded", token)
 	}
 }
+
+// A verification token minted before its account was disabled or deleted confirms
+// nothing, as a reset token does not revive the account.
+func TestVerifyEmailRefusesInactiveAccounts(t *testing.T) {
+	e := newEnv(t)
+	off := e.account(t, "off@example.com", "old password")
+	offToken := verifyToken(t, e, off)
+	e.disable(off.ID)
+	gone := e.account(t, "gone@example.com", "old password")
+	goneToken := verifyToken(t, e, gone)
+	delete(e.accounts.byID, gone.ID)
+	for name, tok := range map[string]string{"disabled": offToken, "deleted": goneToken} {
+		if id, err := e.svc.SpendEmailVerification(context.Background(), tok); !errors.Is(err, auth.ErrInvalidOrExpiredToken) || id != uuid.Nil {
+			t.Errorf("%s: %v, %v; want ErrInvalidOrExpiredToken", name, id, err)
+		}
+	}
+}

@@ -35,6 +35,7 @@ type AccessTokens interface {
 type Store interface {
 	SetPassword(ctx context.Context, userID uuid.UUID, hash string, now time.Time) error
 	PasswordHash(ctx context.Context, userID uuid.UUID) (string, error)
+	// DeleteCredentials removes the user's password and every one-time token it has.
 	DeleteCredentials(ctx context.Context, userID uuid.UUID) error
 
 	CreateSession(ctx context.Context, s *Session) error

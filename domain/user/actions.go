@@ -221,7 +221,8 @@ func (s *Service) List(ctx context.Context, actor ports.Actor, f Filter, page ke
 }
 
 // change loads the user for update, applies fn, and stores the result with its audit
-// record and event, all in one transaction. Nothing is written when nothing changed.
+// record and event, all in one transaction. Nothing is written when nothing changed; a
+// deleted account is not found.
 // With lockAdmins, the active administrators are locked first (see otherAdmin).
 func (s *Service) change(ctx context.Context, id uuid.UUID, lockAdmins bool, fn func(context.Context, *User, kernel.Changes) error, event ...string) (*User, error) {
 	var out *User
@@ -236,6 +237,9 @@ func (s *Service) change(ctx context.Context, id uuid.UUID, lockAdmins bool, fn 
 		u, err := s.Repo.GetForUpdate(ctx, id)
 		if err != nil {
 			return err
+		}
+		if u.Deleted() {
+			return ErrNotFound // a deleted account is never changed, nor deleted again
 		}
 		ch := kernel.Changes{}
 		if err := fn(ctx, u, ch); err != nil {

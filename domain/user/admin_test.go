@@ -195,6 +195,39 @@ func TestDelete(t *testing.T) {
 	}
 }
 
+// A deleted account can be read, never changed: not re-activated, promoted or renamed (it
+// would then count as the last active administrator, although nobody can sign in to it),
+// nor deleted again.
+func TestDeletedAccountIsNeverChanged(t *testing.T) {
+	e := newEnv(t)
+	u := e.seed(t, "gone@example.com", kernel.RoleUser)
+	if err := e.svc.Delete(context.Background(), anAdmin(), u.ID()); err != nil {
+		t.Fatal(err)
+	}
+	before, audits, events := e.repo.record(t, u.ID()), len(e.audit.Items()), len(e.events.Items())
+	for name, in := range map[string]user.AdminChange{
+		"re-activate": {Status: ptr("active")},
+		"promote":     {Role: ptr("admin")},
+		"rename":      {Name: ptr("Back again")},
+	} {
+		if _, err := e.svc.AdminUpdate(context.Background(), anAdmin(), u.ID(), in); !errors.Is(err, user.ErrNotFound) {
+			t.Errorf("%s: %v, want ErrNotFound", name, err)
+		}
+	}
+	if err := e.svc.Delete(context.Background(), anAdmin(), u.ID()); !errors.Is(err, user.ErrNotFound) {
+		t.Errorf("second delete: %v, want ErrNotFound", err)
+	}
+	if err := e.svc.VerifyEmail(context.Background(), u.ID()); !errors.Is(err, user.ErrNotFound) {
+		t.Errorf("verify: %v, want ErrNotFound", err)
+	}
+	if got, err := e.svc.Get(context.Background(), anAdmin(), u.ID()); err != nil || !got.Deleted() {
+		t.Errorf("read after delete: %v, %v", got, err)
+	}
+	if e.repo.record(t, u.ID()) != before || len(e.audit.Items()) != audits || len(e.events.Items()) != events {
+		t.Errorf("a refused change left traces")
+	}
+}
+
 func TestDeleteLastAdmin(t *testing.T) {
 	e := newEnv(t)
 	admin := e.seed(t, "admin@example.com", kernel.RoleAdmin)

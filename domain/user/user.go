@@ -199,12 +199,19 @@ func (u *User) VerifyEmail(now time.Time, ch kernel.Changes) {
 // not the erased data (which would otherwise live on in the audit trail).
 func (u *User) Anonymise(now time.Time, ch kernel.Changes) {
 	u.name = "Deleted user"
-	u.email = kernel.Email("deleted-" + u.id.String() + "@invalid")
+	u.email = tombstone(u.id)
 	u.emailVerifiedAt = time.Time{}
 	ch.Set("anonymised", false, true)
 	u.SetRole(kernel.RoleUser, now, ch)
 	u.SetStatus(StatusDisabled, now, ch)
 }
+
+// tombstone is the address a deleted account keeps. No address kernel.ParseEmail accepts
+// has this form (its domain has no dot), so it marks the account as deleted.
+func tombstone(id uuid.UUID) kernel.Email { return kernel.Email("deleted-" + id.String() + "@invalid") }
+
+// Deleted reports whether the account was deleted: it can be read, never changed again.
+func (u *User) Deleted() bool { return u.email == tombstone(u.id) }
 
 func (u *User) touch(now time.Time, ch kernel.Changes) {
 	if len(ch) > 0 {

@@ -53,10 +53,11 @@ func (s *Store) PasswordHash(ctx context.Context, userID uuid.UUID) (string, err
 
 // DeleteCredentials implements auth.Store; deleting none is not an error.
 func (s *Store) DeleteCredentials(ctx context.Context, userID uuid.UUID) error {
-	_, err := postgres.Conn(ctx, s.db).NewDelete().Model((*credentialRow)(nil)).
-		Where("user_id = ?", userID).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("delete credentials of %s: %w", userID, err)
+	db := postgres.Conn(ctx, s.db)
+	for _, model := range []any{(*credentialRow)(nil), (*oneTimeTokenRow)(nil)} {
+		if _, err := db.NewDelete().Model(model).Where("user_id = ?", userID).Exec(ctx); err != nil {
+			return fmt.Errorf("delete credentials of %s: %w", userID, err)
+		}
 	}
 	return nil
 }

@@ -35,6 +35,7 @@ func TestPasswords(t *testing.T) {
 	if n := f.count(t, "credentials", "user_id = ? AND updated_at = ?", id, f.now.Add(time.Minute)); n != 1 {
 		t.Errorf("upsert kept the old updated_at")
 	}
+	f.oneTimeToken(t, id, auth.PurposePasswordReset, "reset", f.now.Add(time.Hour), time.Time{})
 	for range 2 { // deleting none is not an error
 		if err := f.store.DeleteCredentials(f.ctx, id); err != nil {
 			t.Fatalf("delete credentials: %v", err)
@@ -42,6 +43,9 @@ func TestPasswords(t *testing.T) {
 	}
 	if _, err := f.store.PasswordHash(f.ctx, id); !errors.Is(err, auth.ErrNoCredentials) {
 		t.Errorf("after delete: got %v, want ErrNoCredentials", err)
+	}
+	if n := f.count(t, "one_time_tokens", "user_id = ?", id); n != 0 {
+		t.Errorf("after delete: %d one-time tokens left, which could give the account a password again", n)
 	}
 }
 

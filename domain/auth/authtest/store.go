@@ -117,6 +117,7 @@ func (s *Store) DeleteCredentials(_ context.Context, id uuid.UUID) error {
 		return err
 	}
 	delete(s.Passwords, id)
+	s.OneTime = slices.DeleteFunc(s.OneTime, func(t OneTime) bool { return t.UserID == id })
 	return nil
 }
 
