@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/google/uuid"
-
 	"github.com/keelhq/keel/domain/kernel"
 	"github.com/keelhq/keel/ports"
 )
@@ -39,8 +37,8 @@ func (s *Service) Record(ctx context.Context, rec ports.AuditRecord) error {
 
 // List returns one page of entries and whether more follow. Administrators only.
 func (s *Service) List(ctx context.Context, actor ports.Actor, f Filter, page kernel.Page) ([]Entry, bool, error) {
-	if actor.UserID == uuid.Nil || !actor.IsAdmin() {
-		return nil, false, ErrForbidden
+	if err := AdminOnly(actor); err != nil {
+		return nil, false, err
 	}
 	if err := f.Validate(); err != nil {
 		return nil, false, err

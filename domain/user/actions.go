@@ -43,7 +43,7 @@ func (s *Service) Me(ctx context.Context, actor ports.Actor) (*User, error) {
 
 // Get returns any account, for an administrator.
 func (s *Service) Get(ctx context.Context, actor ports.Actor, id uuid.UUID) (*User, error) {
-	if err := adminOnly(actor); err != nil {
+	if err := AdminOnly(actor); err != nil {
 		return nil, err
 	}
 	return s.Repo.Get(ctx, id)
@@ -108,7 +108,7 @@ type AdminChange struct {
 // AdminUpdate applies an administrator's edit. Disabling an account revokes its sessions;
 // no change may leave the service without an active administrator.
 func (s *Service) AdminUpdate(ctx context.Context, actor ports.Actor, id uuid.UUID, in AdminChange) (*User, error) {
-	if err := adminOnly(actor); err != nil {
+	if err := AdminOnly(actor); err != nil {
 		return nil, err
 	}
 	role, status, name, err := parseAdminChange(in)
@@ -178,7 +178,7 @@ func (s *Service) otherAdmin(ctx context.Context, id uuid.UUID) bool {
 // Delete anonymises and disables the account and erases its credentials and sessions;
 // its audit trail stays. Administrators only.
 func (s *Service) Delete(ctx context.Context, actor ports.Actor, id uuid.UUID) error {
-	if err := adminOnly(actor); err != nil {
+	if err := AdminOnly(actor); err != nil {
 		return err
 	}
 	_, err := s.change(ctx, id, true, func(ctx context.Context, u *User, ch kernel.Changes) error {
@@ -209,7 +209,7 @@ func ParseFilter(q, role, status string) (Filter, error) {
 // List returns one page of the accounts matching f, and whether more follow.
 // Administrators only.
 func (s *Service) List(ctx context.Context, actor ports.Actor, f Filter, page kernel.Page) ([]*User, bool, error) {
-	if err := adminOnly(actor); err != nil {
+	if err := AdminOnly(actor); err != nil {
 		return nil, false, err
 	}
 	users, err := s.Repo.List(ctx, f, page)

@@ -9,8 +9,9 @@ import (
 // The user context's authorization policy: each action states which of these it needs,
 // before it reads or writes anything.
 
-// adminOnly lets administrators through.
-func adminOnly(actor ports.Actor) error {
+// AdminOnly lets administrators through. It is exported so that an edge can refuse a
+// request before it decodes the input (the use case applies it again).
+func AdminOnly(actor ports.Actor) error {
 	if actor.UserID == uuid.Nil || !actor.IsAdmin() {
 		return ErrForbidden
 	}

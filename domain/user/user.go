@@ -38,7 +38,7 @@ func ParseStatus(s string) (Status, error) {
 	return "", ErrInvalidStatus
 }
 
-// Name is a display name: 1 to 100 characters, no control characters.
+// Name is a display name: 1 to 100 characters, none of them invisible.
 type Name string
 
 const maxNameLength = 100
@@ -47,13 +47,20 @@ const maxNameLength = 100
 var ErrInvalidName = validation.NewError("length_out_of_range", "must be between 1 and 100 characters long").
 	SetParams(map[string]any{"min": 1, "max": maxNameLength})
 
+// invisible reports a character a reader cannot see but that changes how a name reads:
+// control characters, format characters (zero-width, bidi overrides, BOM) and line or
+// paragraph separators.
+func invisible(r rune) bool {
+	return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp)
+}
+
 // ParseName trims s and checks its length and characters.
 func ParseName(s string) (Name, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return "", validation.ErrRequired
 	}
-	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > maxNameLength || strings.ContainsFunc(s, unicode.IsControl) {
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > maxNameLength || strings.ContainsFunc(s, invisible) {
 		return "", ErrInvalidName
 	}
 	return Name(s), nil

@@ -33,6 +33,11 @@ func TestParseName(t *testing.T) {
 		{"DEL", "Ada\x7f", "", "length_out_of_range"},
 		{"C1 control", "Ada\u0085x", "", "length_out_of_range"},
 		{"invalid UTF-8", "Ada\xff", "", "length_out_of_range"},
+		{"right-to-left override", "Ada\u202eecalevoL", "", "length_out_of_range"},
+		{"zero-width space", "Ad\u200ba", "", "length_out_of_range"},
+		{"byte order mark", "\ufeffAda", "", "length_out_of_range"},
+		{"line separator", "Ada\u2028Lovelace", "", "length_out_of_range"},
+		{"accents and scripts are fine", "Zoë Ἀθηνᾶ 李", "Zoë Ἀθηνᾶ 李", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

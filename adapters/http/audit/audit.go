@@ -74,7 +74,7 @@ func (h *Handler) Routes() []route.Route {
 	return []route.Route{
 		route.Op(route.Route{
 			Method: http.MethodGet, Path: "/v1/audit-logs", ID: "audit.list", Tags: []string{"Audit"},
-			Access: route.Admin, Summary: "List the audit trail",
+			Access: route.Admin, Policy: audit.AdminOnly, Summary: "List the audit trail",
 			Description: "Every state-changing action of every context, newest first, in keyset pages.",
 			Problems:    []error{kernel.ErrInvalidCursor},
 		}, h.list),

@@ -226,7 +226,7 @@ func (pr param) set(c *fiber.Ctx, field reflect.Value) error {
 		return nil
 	}
 	raw = strings.Clone(raw) // fasthttp reuses its buffers after the request
-	if hasControl(raw, false) {
+	if pr.from != fromCookie && hasControl(raw, false) { // a cookie is opaque: its reader judges it
 		return errCharacters
 	}
 	switch t := field.Type(); {
@@ -238,8 +238,8 @@ func (pr param) set(c *fiber.Ctx, field reflect.Value) error {
 		field.Set(reflect.ValueOf(id))
 	case t == typeTime:
 		ts, err := time.Parse(time.RFC3339Nano, raw)
-		if err != nil {
-			return errTimestamp
+		if err != nil || ts.UTC().Year() < 1 || ts.UTC().Year() > 9999 {
+			return errTimestamp // years outside 1 to 9999 are not the timestamps of anything
 		}
 		field.Set(reflect.ValueOf(ts))
 	case t.Kind() == reflect.String:

@@ -103,9 +103,11 @@ func (r Route) Answers() map[int][]string {
 func Document(info Info, routes ...Route) ([]byte, error) {
 	ref := openapi31.NewReflector()
 	ref.Spec.Info.WithTitle(info.Title).WithVersion(info.Version).WithDescription(info.Description)
-	for _, t := range info.Tags {
-		ref.Spec.WithTags(openapi31.Tag{Name: t.Name, Description: &t.Description})
+	tags := make([]openapi31.Tag, len(info.Tags))
+	for i, t := range info.Tags {
+		tags[i] = openapi31.Tag{Name: t.Name, Description: &t.Description}
 	}
+	ref.Spec.WithTags(tags...)
 	ref.Spec.SetHTTPBearerTokenSecurity(bearerScheme, "JWT", "An access token from POST /v1/auth/login, /register or /refresh.")
 	ref.JSONSchemaReflector().AddTypeMapping(uuid.UUID{}, *new(jsonschema.Schema).WithType(jsonschema.String.Type()).WithFormat("uuid"))
 	ref.JSONSchemaReflector().InlineDefinition(uuid.UUID{})

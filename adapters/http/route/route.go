@@ -12,12 +12,16 @@
 package route
 
 import (
+	"errors"
 	"net/http"
 	"reflect"
 	"slices"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/keelhq/keel/adapters/http/web"
+	"github.com/keelhq/keel/ports"
 )
 
 // Access says who may call an operation. The HTTP layer only authenticates: the use case
@@ -70,8 +74,13 @@ type Route struct {
 	// Status is the success status: by default 204 for NoContent, else 200.
 	Status int
 	// Problems are the errors the operation may answer with beyond those its access and
-	// input imply (see Problems); each is mapped to its status and code at the edge.
+	// input imply (see Answers); each is mapped to its status and code at the edge.
 	Problems []error
+	// Policy, when set, is the use case's authorization policy, applied to the
+	// authenticated actor before the input is decoded, so that a caller who may not use
+	// the operation learns nothing from how it validates input. Admin routes must name
+	// one; the use case applies it again.
+	Policy func(ports.Actor) error
 
 	in, out     reflect.Type
 	contentType string
@@ -95,9 +104,13 @@ func Raw[Out any](r Route, contentType string, h fiber.Handler) Route {
 func Op[In, Out any](r Route, h func(c *fiber.Ctx, in *In) (Out, error)) Route {
 	r.in, r.out = reflect.TypeFor[In](), reflect.TypeFor[Out]()
 	p, err := newPlan(r.in)
+	if err == nil && r.Access == Admin && r.Policy == nil {
+		err = errors.New("an admin operation names its policy")
+	}
 	if err != nil {
 		panic("route " + r.Method + " " + r.Path + ": " + err.Error())
 	}
+	policy := r.Policy
 	noContent := r.out == reflect.TypeFor[NoContent]()
 	if r.Status == 0 {
 		r.Status = http.StatusOK
@@ -107,6 +120,12 @@ func Op[In, Out any](r Route, h func(c *fiber.Ctx, in *In) (Out, error)) Route {
 	}
 	status := r.Status
 	r.handle = func(c *fiber.Ctx) error {
+		if policy != nil {
+			actor, _ := web.Actor(c)
+			if err := policy(actor); err != nil {
+				return err
+			}
+		}
 		var in In
 		if err := p.decode(c, &in); err != nil {
 			return err
@@ -116,7 +135,8 @@ func Op[In, Out any](r Route, h func(c *fiber.Ctx, in *In) (Out, error)) Route {
 			return err
 		}
 		if noContent {
-			return c.SendStatus(status)
+			c.Status(status) // no body: SendStatus would write the status text
+			return nil
 		}
 		return c.Status(status).JSON(out)
 	}

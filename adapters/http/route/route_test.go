@@ -18,7 +18,9 @@ import (
 
 	"github.com/keelhq/keel/adapters/http/route"
 	"github.com/keelhq/keel/adapters/http/web"
+	"github.com/keelhq/keel/domain/kernel"
 	"github.com/keelhq/keel/platform/i18n"
+	"github.com/keelhq/keel/ports"
 )
 
 // params exercises every kind of parameter.
@@ -59,18 +61,32 @@ func newApp(t *testing.T, routes ...route.Route) *fiber.App {
 	app := fiber.New(fiber.Config{ErrorHandler: eh.Handle})
 	app.Use(func(c *fiber.Ctx) error { web.SetLocalizer(c, bundle.Localizer("en"), false); return c.Next() })
 	(&route.Mounter{Authenticate: func(c *fiber.Ctx) error {
-		if c.Get("Authorization") == "" {
+		role := kernel.Role(strings.TrimPrefix(c.Get("Authorization"), "Bearer "))
+		if role == "" {
 			return web.NewError(http.StatusUnauthorized, "unauthenticated")
 		}
+		c.SetUserContext(ports.WithActor(c.UserContext(), ports.Actor{UserID: uuid.New(), Role: role}))
 		return c.Next()
 	}}).Mount(app, routes...)
 	return app
 }
 
 func echo[T any](method, path string, access route.Access) route.Route {
-	return route.Op(route.Route{Method: method, Path: path, Access: access}, func(_ *fiber.Ctx, in *T) (T, error) {
+	r := route.Route{Method: method, Path: path, Access: access}
+	if access == route.Admin {
+		r.Policy = adminOnly
+	}
+	return route.Op(r, func(_ *fiber.Ctx, in *T) (T, error) {
 		return *in, nil
 	})
+}
+
+// adminOnly stands for a use case's policy.
+func adminOnly(a ports.Actor) error {
+	if !a.IsAdmin() {
+		return web.NewError(http.StatusForbidden, "forbidden")
+	}
+	return nil
 }
 
 type answer struct {
@@ -186,6 +202,29 @@ func TestMountAuthenticatesAllButPublic(t *testing.T) {
 	}
 }
 
+// An admin operation applies its policy before it decodes anything: a caller who may not
+// use it gets 403 whatever the input, and learns nothing of how input is validated.
+func TestPolicyBeforeInput(t *testing.T) {
+	t.Parallel()
+	app := newApp(t, echo[params](http.MethodGet, "/x/{id}", route.Admin))
+	as := func(role, query string) answer {
+		req := httptest.NewRequest(http.MethodGet, "/x/1?"+query, nil)
+		req.Header.Set("Authorization", "Bearer "+role)
+		return call(t, app, req)
+	}
+	for _, q := range []string{"", "limit=0", "n=x", "s=%00"} {
+		if a := as("user", q); a.status != http.StatusForbidden {
+			t.Errorf("user, %q: %d, want 403", q, a.status)
+		}
+	}
+	if a := as("admin", "limit=0"); a.status != http.StatusBadRequest {
+		t.Errorf("admin, bad limit: %d, want 400", a.status)
+	}
+	if a := as("admin", ""); a.status != http.StatusOK {
+		t.Errorf("admin: %d %s", a.status, a.body)
+	}
+}
+
 // A literal segment wins over a parameter whatever the order routes arrive in.
 func TestMountOrdersLiteralsFirst(t *testing.T) {
 	t.Parallel()
@@ -211,10 +250,15 @@ func TestOpRefusesMalformedInput(t *testing.T) {
 	type halfBounds struct {
 		N int `query:"n" json:"-" minimum:"1"`
 	}
+	noPolicy := func() {
+		route.Op(route.Route{Method: http.MethodGet, Path: "/x", Access: route.Admin},
+			func(*fiber.Ctx, *struct{}) (route.NoContent, error) { return route.NoContent{}, nil })
+	}
 	for name, build := range map[string]func(){
 		"path field without json:\"-\"": func() { echo[noJSONDash](http.MethodGet, "/x/{id}", route.Public) },
 		"minimum without maximum":       func() { echo[halfBounds](http.MethodGet, "/x", route.Public) },
 		"not a struct":                  func() { echo[int](http.MethodGet, "/x", route.Public) },
+		"admin without a policy":        noPolicy,
 	} {
 		func() {
 			defer func() {
@@ -245,7 +289,7 @@ func TestAnswersAndDocument(t *testing.T) {
 	t.Parallel()
 	notFound := errors.New("plain") // an unknown error documents as 500
 	r := route.Op(route.Route{Method: http.MethodPatch, Path: "/v1/x/{id}", ID: "x.update", Access: route.Admin,
-		Problems: []error{web.NewError(http.StatusConflict, "clash"), notFound}}, func(*fiber.Ctx, *struct {
+		Policy: adminOnly, Problems: []error{web.NewError(http.StatusConflict, "clash"), notFound}}, func(*fiber.Ctx, *struct {
 		ID   uuid.UUID `path:"id" json:"-"`
 		Name string    `json:"name" minLength:"1"`
 	}) (route.NoContent, error) {
@@ -259,13 +303,16 @@ func TestAnswersAndDocument(t *testing.T) {
 			t.Errorf("%d: %v lacks %s", status, got[status], code)
 		}
 	}
-	doc, err := route.Document(route.Info{Title: "T", Version: "1"}, r)
+	doc, err := route.Document(route.Info{Title: "T", Version: "1", Tags: []route.Tag{{"A", "first"}, {"B", "second"}}}, r)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var spec map[string]any
 	if err := json.Unmarshal(doc, &spec); err != nil || spec["openapi"] != "3.1.0" {
 		t.Fatalf("document %s: %v", doc, err)
+	}
+	if tags, _ := spec["tags"].([]any); len(tags) != 2 || tags[1].(map[string]any)["description"] != "second" {
+		t.Errorf("tags %v, want A and B with their descriptions, in order", spec["tags"])
 	}
 	op := spec["paths"].(map[string]any)["/v1/x/{id}"].(map[string]any)["patch"].(map[string]any)
 	if op["operationId"] != "x.update" || op["security"] == nil {

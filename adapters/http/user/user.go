@@ -104,22 +104,22 @@ func (h *Handler) Routes() []route.Route {
 			Summary: "Change your own name or language",
 		}, h.updateMe),
 		route.Op(route.Route{
-			Method: http.MethodGet, Path: "/v1/users", ID: "users.list", Tags: tags, Access: route.Admin,
+			Method: http.MethodGet, Path: "/v1/users", ID: "users.list", Tags: tags, Access: route.Admin, Policy: user.AdminOnly,
 			Summary: "List accounts", Description: "Keyset pages, newest first.",
 			Problems: []error{kernel.ErrInvalidCursor},
 		}, h.list),
 		route.Op(route.Route{
-			Method: http.MethodGet, Path: "/v1/users/{id}", ID: "users.get", Tags: tags, Access: route.Admin,
+			Method: http.MethodGet, Path: "/v1/users/{id}", ID: "users.get", Tags: tags, Access: route.Admin, Policy: user.AdminOnly,
 			Summary: "Read an account", Problems: []error{user.ErrNotFound},
 		}, h.get),
 		route.Op(route.Route{
-			Method: http.MethodPatch, Path: "/v1/users/{id}", ID: "users.update", Tags: tags, Access: route.Admin,
+			Method: http.MethodPatch, Path: "/v1/users/{id}", ID: "users.update", Tags: tags, Access: route.Admin, Policy: user.AdminOnly,
 			Summary:     "Change an account's role, status or name",
 			Description: "No change may leave the service without an active administrator.",
 			Problems:    []error{user.ErrNotFound, user.ErrLastAdmin, user.ErrEmailTaken},
 		}, h.adminUpdate),
 		route.Op(route.Route{
-			Method: http.MethodDelete, Path: "/v1/users/{id}", ID: "users.delete", Tags: tags, Access: route.Admin,
+			Method: http.MethodDelete, Path: "/v1/users/{id}", ID: "users.delete", Tags: tags, Access: route.Admin, Policy: user.AdminOnly,
 			Summary:     "Delete an account",
 			Description: "The account is anonymised and disabled, its credentials and sessions removed; its audit trail stays.",
 			Problems:    []error{user.ErrNotFound, user.ErrLastAdmin},

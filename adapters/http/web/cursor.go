@@ -39,7 +39,7 @@ func (c *Cursors) Decode(list, cursor string) (uuid.UUID, error) {
 	if cursor == "" {
 		return uuid.Nil, nil
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(cursor)
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(cursor) // one spelling per cursor
 	if err != nil || len(raw) != 16+cursorMACLen {
 		return uuid.Nil, kernel.ErrInvalidCursor
 	}

@@ -144,3 +144,46 @@ func TestDecodeRefusesDuplicateAndMiscasedKeys(t *testing.T) {
 		}
 	}
 }
+
+// Bytes that are not UTF-8, and charsets other than UTF-8, are refused rather than
+// quietly turned into U+FFFD; an unknown field's name is echoed cut short and clean.
+func TestDecodeRefusesOtherEncodingsAndBoundsEchoes(t *testing.T) {
+	t.Parallel()
+	type in struct {
+		Name string `json:"name"`
+	}
+	for _, tc := range []struct {
+		name, contentType, body string
+		status                  int
+		code                    string
+	}{
+		{"invalid UTF-8", "application/json", "{\"name\":\"\xff\xfe\"}", 400, "invalid_json"},
+		{"latin-1", "application/json; charset=latin1", `{"name":"a"}`, 415, "unsupported_media_type"},
+		{"utf-16", "application/json; charset=utf-16", `{"name":"a"}`, 415, "unsupported_media_type"},
+		{"UTF-8 spelled in capitals", "application/json; charset=UTF-8", `{"name":"a"}`, 0, ""},
+	} {
+		req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(tc.body))
+		req.Header.Set("Content-Type", tc.contentType)
+		var err error
+		inCtx(t, req, func(c *fiber.Ctx) { err = web.Decode(c, &in{}) })
+		var werr *web.Error
+		switch {
+		case tc.status == 0 && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.status != 0 && (!errors.As(err, &werr) || werr.Status != tc.status || werr.Code != tc.code):
+			t.Errorf("%s: %v, want %d %s", tc.name, err, tc.status, tc.code)
+		}
+	}
+	long := `\u001b[2J` + strings.Repeat("k", 10000)
+	req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{"`+long+`":1}`))
+	req.Header.Set("Content-Type", "application/json")
+	var err error
+	inCtx(t, req, func(c *fiber.Ctx) { err = web.Decode(c, &in{}) })
+	var werr *web.Error
+	if !errors.As(err, &werr) || werr.Code != "unknown_field" {
+		t.Fatalf("long key: %v", err)
+	}
+	if f, _ := werr.Data["Field"].(string); len([]rune(f)) > 65 || strings.ContainsRune(f, 0x1b) {
+		t.Errorf("echoed field %d characters long: %.40q", len([]rune(f)), f)
+	}
+}

@@ -33,3 +33,21 @@ func TestCursorsPage(t *testing.T) {
 		t.Errorf("garbage cursor: %v", err)
 	}
 }
+
+// A cursor has one spelling: changing the unused bits of its last character is an
+// altered cursor.
+func TestCursorsAreStrictBase64(t *testing.T) {
+	t.Parallel()
+	cursors := web.NewCursors("s")
+	good := cursors.Encode("users", uuid.Must(uuid.NewV7()))
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	accepted := 0
+	for _, r := range alphabet {
+		if _, err := cursors.Decode("users", good[:len(good)-1]+string(r)); err == nil {
+			accepted++
+		}
+	}
+	if accepted != 1 {
+		t.Errorf("%d spellings of the last character accepted, want only the cursor's own", accepted)
+	}
+}

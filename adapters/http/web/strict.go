@@ -48,7 +48,7 @@ func strictKeys(dec *json.Decoder, t reflect.Type) error {
 			if fields != nil {
 				ft, ok := fields[key]
 				if !ok {
-					return &Error{Status: http.StatusBadRequest, Code: "unknown_field", Data: map[string]any{"Field": key}}
+					return unknownField(key)
 				}
 				next = ft
 			}

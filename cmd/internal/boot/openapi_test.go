@@ -13,6 +13,7 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/keelhq/keel/platform/config"
+	"github.com/keelhq/keel/platform/i18n"
 	"github.com/keelhq/keel/platform/logging"
 	"github.com/keelhq/keel/platform/testkit/logtest"
 )
@@ -97,4 +98,49 @@ func TestServedRoutesAreDocumented(t *testing.T) {
 		}
 	}
 	t.Logf("%d operations served and documented", len(docs))
+}
+
+// Every problem code the document names has its own title and detail in the message
+// catalogue (the catalogue's own test keeps every language's ids equal), so a new code
+// is never answered with the generic text of its status.
+func TestDocumentedProblemCodesHaveMessages(t *testing.T) {
+	app := apiApp(t)
+	res, err := app.Test(httptest.NewRequest(http.MethodGet, "/openapi.json", nil), -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Responses map[string]struct {
+				Codes []string `json:"x-problem-codes"`
+			} `json:"responses"`
+		} `json:"paths"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	bundle, err := i18n.NewBundle()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, ops := range doc.Paths {
+		for _, op := range ops {
+			for _, r := range op.Responses {
+				for _, code := range r.Codes {
+					seen[code] = true
+				}
+			}
+		}
+	}
+	for code := range seen {
+		for _, part := range []string{"title", "detail"} {
+			if id := "problem." + code + "." + part; !bundle.Has(id) {
+				t.Errorf("problem code %s has no message %s in the catalogue", code, id)
+			}
+		}
+	}
+	if len(seen) < 10 {
+		t.Errorf("only %d problem codes documented", len(seen))
+	}
 }

@@ -64,6 +64,7 @@ func TestIdentityAPI(t *testing.T) {
 			"DELETE id":          idTestUsersDelete,
 			"admin routes only":  idTestAdminOnly,
 			"control characters": idTestControlCharacters,
+			"deleted account":    idTestDeletedAccount,
 		} {
 			t.Run(name, func(t *testing.T) {
 				t.Parallel()

@@ -27,3 +27,19 @@ func idTestControlCharacters(t *testing.T, w *idWorld) {
 		t.Errorf("name = %v after a refused change", me["name"])
 	}
 }
+
+// idTestDeletedAccount: a deleted account can be read, never changed: re-activating or
+// promoting it (it would then count as an active administrator nobody can sign in to) and
+// deleting it again are 404.
+func idTestDeletedAccount(t *testing.T, w *idWorld) {
+	u := w.user(t, "deleted", "")
+	idStatus(t, w.asAdmin(t, http.MethodDelete, "/v1/users/"+u.UserID, nil), http.StatusNoContent)
+	for _, body := range []map[string]any{{"status": "active"}, {"role": "admin"}, {"name": "Back"}} {
+		idProblem(t, w.asAdmin(t, http.MethodPatch, "/v1/users/"+u.UserID, body), http.StatusNotFound, "not_found", "en")
+	}
+	idProblem(t, w.asAdmin(t, http.MethodDelete, "/v1/users/"+u.UserID, nil), http.StatusNotFound, "not_found", "en")
+	got := w.asAdmin(t, http.MethodGet, "/v1/users/"+u.UserID, nil).JSON(t)
+	if got["status"] != "disabled" || got["role"] != "user" || got["name"] != "Deleted user" {
+		t.Errorf("deleted account now %v", got)
+	}
+}
