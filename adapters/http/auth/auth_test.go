@@ -177,6 +177,9 @@ func TestAuthRegisterAndLogin(t *testing.T) {
 			email := "ann@example.com"
 			if a.Status == http.StatusCreated {
 				email = "carl@example.com"
+				if loc := body["user"].(map[string]any)["locale"]; loc != "de" {
+					t.Errorf("signed up with locale %v, asked for de", loc)
+				}
 			}
 			wantUser(t, body["user"], f.byEmail(t, email).Record())
 		})

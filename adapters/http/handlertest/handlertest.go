@@ -41,8 +41,9 @@ import (
 	"github.com/keelhq/keel/ports/portstest"
 )
 
-// T0 is the test clock's start.
-var T0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+// T0 is the test clock's start, 12:00 UTC, in a zone other than UTC so that a resource
+// that forgets to give its times in UTC shows it.
+var T0 = time.Date(2026, 3, 1, 14, 0, 0, 0, time.FixedZone("UTC+2", 2*60*60))
 
 // Lifetimes are the auth context's lifetimes in these tests.
 var Lifetimes = auth.Lifetimes{Idle: time.Hour, Absolute: 24 * time.Hour, Access: 15 * time.Minute, Reset: time.Hour, Verify: time.Hour}
