@@ -2,7 +2,6 @@ package audit_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -62,32 +61,16 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-type page struct {
-	Data       []map[string]any `json:"data"`
-	Pagination struct {
-		Limit      int     `json:"limit"`
-		NextCursor *string `json:"nextCursor"`
-		HasMore    bool    `json:"hasMore"`
-	} `json:"pagination"`
-}
-
-func (f *fixture) list(t *testing.T, q url.Values) (handlertest.Answer, page) {
+func (f *fixture) list(t *testing.T, q url.Values) (handlertest.Answer, handlertest.Page) {
 	t.Helper()
 	a := f.Do(t, handlertest.Request{Method: http.MethodGet, Path: "/v1/audit-logs?" + q.Encode(), Token: f.adminTok})
-	var p page
-	if a.Status == http.StatusOK {
-		var raw map[string]json.RawMessage
-		if err := json.Unmarshal(a.Body, &raw); err != nil || len(raw) != 2 || raw["data"] == nil || raw["pagination"] == nil {
-			t.Fatalf("page %s is not {data, pagination}: %v", a.Body, err)
-		}
-		if err := json.Unmarshal(a.Body, &p); err != nil {
-			t.Fatal(err)
-		}
+	if a.Status != http.StatusOK {
+		return a, handlertest.Page{}
 	}
-	return a, p
+	return a, a.Page(t)
 }
 
-func actions(p page) []string {
+func actions(p handlertest.Page) []string {
 	var out []string
 	for _, e := range p.Data {
 		out = append(out, e["action"].(string))

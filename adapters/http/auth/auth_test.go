@@ -98,15 +98,10 @@ func wantCookie(t *testing.T, a handlertest.Answer, value string, secure bool) {
 	}
 }
 
-// wantResource checks that got is exactly the `User` resource of rec.
+// wantUser checks that got is exactly the `User` resource of rec.
 func wantUser(t *testing.T, got any, rec user.Record) {
 	t.Helper()
-	want := map[string]any{
-		"id": rec.ID.String(), "email": rec.Email, "name": rec.Name, "role": rec.Role, "status": rec.Status,
-		"locale": rec.Locale, "emailVerified": !rec.EmailVerifiedAt.IsZero(),
-		"createdAt": rec.CreatedAt.UTC().Format(time.RFC3339Nano), "updatedAt": rec.UpdatedAt.UTC().Format(time.RFC3339Nano),
-	}
-	if !reflect.DeepEqual(got, want) {
+	if want := handlertest.UserResource(rec); !reflect.DeepEqual(got, want) {
 		t.Errorf("user\n got %v\nwant %v", got, want)
 	}
 }

@@ -330,3 +330,40 @@ func Keys(m map[string]any) []string {
 	slices.Sort(out)
 	return out
 }
+
+// UserResource is the `User` resource of rec, as decoded from JSON: every member, times
+// in UTC.
+func UserResource(rec user.Record) map[string]any {
+	return map[string]any{
+		"id": rec.ID.String(), "email": rec.Email, "name": rec.Name, "role": rec.Role, "status": rec.Status,
+		"locale": rec.Locale, "emailVerified": !rec.EmailVerifiedAt.IsZero(),
+		"createdAt": rec.CreatedAt.UTC().Format(time.RFC3339Nano), "updatedAt": rec.UpdatedAt.UTC().Format(time.RFC3339Nano),
+	}
+}
+
+// Page is a keyset-paginated list answer.
+type Page struct {
+	Data       []map[string]any `json:"data"`
+	Pagination struct {
+		Limit      int     `json:"limit"`
+		NextCursor *string `json:"nextCursor"`
+		HasMore    bool    `json:"hasMore"`
+	} `json:"pagination"`
+}
+
+// Page decodes a 200 answer that must be exactly {"data": [...], "pagination": {...}}.
+func (a Answer) Page(t testing.TB) Page {
+	t.Helper()
+	if a.Status != http.StatusOK {
+		t.Fatalf("list answered %d: %s", a.Status, a.Body)
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(a.Body, &raw); err != nil || len(raw) != 2 || raw["data"] == nil || raw["pagination"] == nil {
+		t.Fatalf("page %s is not {data, pagination}: %v", a.Body, err)
+	}
+	var p Page
+	if err := json.Unmarshal(a.Body, &p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

@@ -7,7 +7,6 @@ import (
 	"reflect"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -42,12 +41,7 @@ func newFixture(t *testing.T) *fixture {
 // wantResource checks that got is exactly the `User` resource of rec.
 func wantResource(t *testing.T, got map[string]any, rec user.Record) {
 	t.Helper()
-	want := map[string]any{
-		"id": rec.ID.String(), "email": rec.Email, "name": rec.Name, "role": rec.Role, "status": rec.Status,
-		"locale": rec.Locale, "emailVerified": !rec.EmailVerifiedAt.IsZero(),
-		"createdAt": rec.CreatedAt.UTC().Format(time.RFC3339Nano), "updatedAt": rec.UpdatedAt.UTC().Format(time.RFC3339Nano),
-	}
-	if !reflect.DeepEqual(got, want) {
+	if want := handlertest.UserResource(rec); !reflect.DeepEqual(got, want) {
 		t.Errorf("resource\n got %v\nwant %v", got, want)
 	}
 }
@@ -207,33 +201,7 @@ func TestUserRoutes(t *testing.T) {
 	}
 }
 
-// page is a list answer.
-type page struct {
-	Data       []map[string]any `json:"data"`
-	Pagination struct {
-		Limit      int     `json:"limit"`
-		NextCursor *string `json:"nextCursor"`
-		HasMore    bool    `json:"hasMore"`
-	} `json:"pagination"`
-}
-
-func decodePage(t *testing.T, a handlertest.Answer) page {
-	t.Helper()
-	if a.Status != http.StatusOK {
-		t.Fatalf("list answered %d: %s", a.Status, a.Body)
-	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(a.Body, &raw); err != nil || len(raw) != 2 || raw["data"] == nil || raw["pagination"] == nil {
-		t.Fatalf("page %s is not {data, pagination}: %v", a.Body, err)
-	}
-	var p page
-	if err := json.Unmarshal(a.Body, &p); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-func emails(p page) []string {
+func emails(p handlertest.Page) []string {
 	var out []string
 	for _, u := range p.Data {
 		out = append(out, u["email"].(string))
@@ -249,28 +217,28 @@ func TestUserList(t *testing.T) {
 	}
 
 	// Newest first, two by two, the cursor leading to the rest.
-	first := decodePage(t, list(url.Values{"limit": {"2"}}))
+	first := list(url.Values{"limit": {"2"}}).Page(t)
 	if got := emails(first); !slices.Equal(got, []string{"bob@example.com", "ann@example.com"}) ||
 		first.Pagination.Limit != 2 || !first.Pagination.HasMore || first.Pagination.NextCursor == nil {
 		t.Fatalf("first page %v %+v", got, first.Pagination)
 	}
 	wantResource(t, first.Data[0], f.Stored(t, f.bob.ID()))
-	second := decodePage(t, list(url.Values{"limit": {"2"}, "cursor": {*first.Pagination.NextCursor}}))
+	second := list(url.Values{"limit": {"2"}, "cursor": {*first.Pagination.NextCursor}}).Page(t)
 	if got := emails(second); !slices.Equal(got, []string{"root@example.com"}) || second.Pagination.HasMore || second.Pagination.NextCursor != nil {
 		t.Fatalf("second page %v %+v", got, second.Pagination)
 	}
-	if p := decodePage(t, list(nil)); p.Pagination.Limit != 20 || len(p.Data) != 3 {
+	if p := list(nil).Page(t); p.Pagination.Limit != 20 || len(p.Data) != 3 {
 		t.Errorf("default page: limit %d, %d items", p.Pagination.Limit, len(p.Data))
 	}
 
 	// Filters reach the use case.
-	if got := emails(decodePage(t, list(url.Values{"role": {"admin"}}))); !slices.Equal(got, []string{"root@example.com"}) {
+	if got := emails(list(url.Values{"role": {"admin"}}).Page(t)); !slices.Equal(got, []string{"root@example.com"}) {
 		t.Errorf("role=admin: %v", got)
 	}
-	if got := emails(decodePage(t, list(url.Values{"q": {"AN"}}))); !slices.Equal(got, []string{"ann@example.com"}) {
+	if got := emails(list(url.Values{"q": {"AN"}}).Page(t)); !slices.Equal(got, []string{"ann@example.com"}) {
 		t.Errorf("q=AN: %v", got)
 	}
-	if got := emails(decodePage(t, list(url.Values{"status": {"disabled"}}))); len(got) != 0 {
+	if got := emails(list(url.Values{"status": {"disabled"}}).Page(t)); len(got) != 0 {
 		t.Errorf("status=disabled: %v", got)
 	}
 
