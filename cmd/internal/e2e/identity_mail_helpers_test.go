@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // idMail is one e-mail the worker sent, decoded.
@@ -127,6 +129,36 @@ func idWaitMail(t *testing.T, all func() []idMail, to, subject string, n int) []
 		t.Fatalf("%d e-mail(s) %q to %s after 20s, want %d", len(got), subject, to, n)
 	}
 	return got
+}
+
+// idWaitMailJobs waits until the worker has finished every e-mail job for the address
+// or the account (a reset for the address, a verification for the account id, or a plain
+// e-mail to the address): River's state completed, discarded or cancelled, after which
+// whatever those jobs were to send has been sent. A "no (more) e-mail arrives" check waits
+// for this instead of a fixed pause that a slow worker outlasts. At least one such job must
+// exist: the request being checked enqueued it, or an earlier one whose e-mail arrived did.
+// userID may be "" (an address without an account).
+func idWaitMailJobs(t *testing.T, db *pgxpool.Pool, email, userID string) {
+	t.Helper()
+	const q = `SELECT count(*), count(*) FILTER (WHERE state NOT IN ('completed', 'discarded', 'cancelled')),
+		coalesce(string_agg(kind || ' ' || state, ', ' ORDER BY id), '')
+		FROM river_job
+		WHERE (kind = 'auth.send_password_reset' AND lower(args->>'Email') = lower($1))
+		   OR (kind = 'email.send' AND lower(args->>'to') = lower($1))
+		   OR (kind = 'auth.send_email_verification' AND $2 <> '' AND args->>'UserID' = $2)`
+	var total, pending int
+	var states string
+	_, ok := idPoll(30*time.Second, 50*time.Millisecond, func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := db.QueryRow(ctx, q, email, userID).Scan(&total, &pending, &states); err != nil {
+			t.Fatalf("river_job: %v", err)
+		}
+		return total > 0 && pending == 0
+	})
+	if !ok {
+		t.Fatalf("e-mail jobs for %s (%s) not finished after 30s: %d jobs [%s]", email, userID, total, states)
+	}
 }
 
 func idFilterMail(all []idMail, to, subject string) []idMail {

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestIdentityForgotPasswordSMTP: the worker delivers over SMTP to a real server started
@@ -20,10 +19,12 @@ func TestIdentityForgotPasswordSMTP(t *testing.T) {
 	}, idGenerousLimits...)...)
 	api := s.start("api").URL
 	s.start("worker")
-	// quiet waits a little, then checks that to received exactly n e-mails in all.
-	quiet := func(t *testing.T, to string, n int) []idMail {
+	db := idDB(t, s)
+	// quiet waits until the worker has finished every e-mail job for the address or the
+	// account (userID, "" for none), then checks that to received exactly n e-mails in all.
+	quiet := func(t *testing.T, to, userID string, n int) []idMail {
 		t.Helper()
-		time.Sleep(1500 * time.Millisecond)
+		idWaitMailJobs(t, db, to, userID)
 		got := idFilterMail(smtpd.messages(), to, "")
 		if len(got) != n {
 			var subjects []string
@@ -49,7 +50,7 @@ func TestIdentityForgotPasswordSMTP(t *testing.T) {
 			r := do(t, http.MethodPost, api+"/v1/auth/password/forgot", map[string]any{"email": strings.ToUpper(u.Email)}, "Accept-Language", "en")
 			idStatus(t, r, http.StatusAccepted)
 			idWaitMail(t, smtpd.messages, u.Email, c.resetSubject, 1)
-			mails := quiet(t, u.Email, 2)
+			mails := quiet(t, u.Email, u.UserID, 2)
 			reset := idFilterMail(mails, u.Email, c.resetSubject)
 			if len(reset) != 1 {
 				t.Fatalf("%d reset e-mails, want exactly 1", len(reset))
@@ -78,6 +79,6 @@ func TestIdentityForgotPasswordSMTP(t *testing.T) {
 	t.Run("unknown address gets nothing", func(t *testing.T) {
 		nobody := idEmail("smtp-nobody")
 		idStatus(t, do(t, http.MethodPost, api+"/v1/auth/password/forgot", map[string]any{"email": nobody}), http.StatusAccepted)
-		quiet(t, nobody, 0)
+		quiet(t, nobody, "", 0)
 	})
 }

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 )
@@ -367,7 +366,7 @@ func idTestUsersDelete(t *testing.T, w *idWorld) {
 	}
 	// Nothing is left to sign in with, not even through a reset link.
 	idStatus(t, do(t, http.MethodPost, w.api+"/v1/auth/password/forgot", map[string]any{"email": u.Email}), http.StatusAccepted)
-	time.Sleep(time.Second)
+	idWaitMailJobs(t, w.db, u.Email, u.UserID) // the reset job has run
 	if got := idFilterMail(w.mail.all(t), u.Email, "Restablece tu contraseña de Keel"); len(got) != 0 {
 		t.Fatalf("a reset e-mail went to the deleted account's old address")
 	}
