@@ -45,14 +45,26 @@ func TestAuthCookieOverHTTPSBehindTrustedProxy(t *testing.T) {
 	wantPair(t, f, a, false, true)
 
 	a = f.Do(t, handlertest.Request{Method: http.MethodPost, Path: "/v1/auth/logout", Token: f.annTok, Header: https})
-	if c := a.Cookie(cookieName); a.Status != http.StatusNoContent || c == nil || !c.Secure || c.Value != "" {
-		t.Errorf("sign out over https: %d %v", a.Status, a.Header.Values("Set-Cookie"))
+	if c := a.Cookie(cookieName); a.Status != http.StatusNoContent || c == nil || !c.Secure || c.Value != "" ||
+		c.SameSite != http.SameSiteNoneMode {
+		t.Errorf("sign out over https: %d %v, want the cookie cleared Secure and SameSite=None as it was set",
+			a.Status, a.Header.Values("Set-Cookie"))
 	}
 
 	// Plain HTTP through the same proxy keeps the development cookie.
 	login.Header = map[string]string{"X-Forwarded-Proto": "http"}
 	a = f.Do(t, login)
 	wantPair(t, f, a, true, false)
+}
+
+// A client's own X-Forwarded-Proto is not believed without a trusted proxy: the cookie
+// stays the plain-HTTP one.
+func TestAuthCookieIgnoresUntrustedForwardedProto(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	login := post("/login", `{"email":"ann@example.com","password":"`+handlertest.Password+`"}`)
+	login.Header = map[string]string{"X-Forwarded-Proto": "https"}
+	wantPair(t, f, f.Do(t, login), true, false)
 }
 
 func TestAuthCookieOverTLS(t *testing.T) {

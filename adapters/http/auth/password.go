@@ -100,18 +100,25 @@ const cookieName = "keel_refresh"
 // setCookie stores the refresh token in an HttpOnly cookie: SameSite=Lax over plain
 // HTTP (development), Secure and SameSite=None over HTTPS.
 func (h *Handler) setCookie(c *fiber.Ctx, token string) {
+	c.Cookie(refreshCookie(c, token, int(h.CookieMaxAge/time.Second)))
+}
+
+// clearCookie removes the refresh cookie, with the attributes it was set with (a browser
+// ignores a cross-site Set-Cookie whose SameSite does not allow it).
+func (h *Handler) clearCookie(c *fiber.Ctx) {
+	cookie := refreshCookie(c, "", -1)
+	cookie.Expires = time.Unix(0, 0)
+	c.Cookie(cookie)
+}
+
+func refreshCookie(c *fiber.Ctx, value string, maxAge int) *fiber.Cookie {
 	secure := c.Protocol() == "https"
 	sameSite := fiber.CookieSameSiteLaxMode
 	if secure {
 		sameSite = fiber.CookieSameSiteNoneMode
 	}
-	c.Cookie(&fiber.Cookie{
-		Name: cookieName, Value: token, Path: "/v1/auth", HTTPOnly: true, Secure: secure,
-		SameSite: sameSite, MaxAge: int(h.CookieMaxAge / time.Second),
-	})
-}
-
-func (h *Handler) clearCookie(c *fiber.Ctx) {
-	c.Cookie(&fiber.Cookie{Name: cookieName, Value: "", Path: "/v1/auth", HTTPOnly: true, MaxAge: -1,
-		Expires: time.Unix(0, 0), Secure: c.Protocol() == "https"})
+	return &fiber.Cookie{
+		Name: cookieName, Value: value, Path: "/v1/auth", HTTPOnly: true, Secure: secure,
+		SameSite: sameSite, MaxAge: maxAge,
+	}
 }

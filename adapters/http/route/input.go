@@ -226,7 +226,8 @@ func (pr param) set(c *fiber.Ctx, field reflect.Value) error {
 		return nil
 	}
 	raw = strings.Clone(raw) // fasthttp reuses its buffers after the request
-	if pr.from != fromCookie && hasControl(raw, false) { // a cookie is opaque: its reader judges it
+	// A cookie is opaque: its reader judges it.
+	if pr.from != fromCookie && hasControl(raw, false) {
 		return errCharacters
 	}
 	switch t := field.Type(); {
