@@ -144,3 +144,37 @@ func TestDocumentedProblemCodesHaveMessages(t *testing.T) {
 		t.Errorf("only %d problem codes documented", len(seen))
 	}
 }
+
+// Every tag an operation carries is listed, with a description, in the document's tags.
+func TestDocumentedTagsAreDescribed(t *testing.T) {
+	app := apiApp(t)
+	res, err := app.Test(httptest.NewRequest(http.MethodGet, "/openapi.json", nil), -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Tags []struct {
+			Name        string `json:"name"`
+			Description string `json:"description"`
+		} `json:"tags"`
+		Paths map[string]map[string]struct {
+			Tags []string `json:"tags"`
+		} `json:"paths"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	described := map[string]bool{}
+	for _, tag := range doc.Tags {
+		described[tag.Name] = tag.Description != ""
+	}
+	for path, ops := range doc.Paths {
+		for method, op := range ops {
+			for _, tag := range op.Tags {
+				if !described[tag] {
+					t.Errorf("%s %s: tag %q has no description in apiInfo", method, path, tag)
+				}
+			}
+		}
+	}
+}
