@@ -3,10 +3,13 @@ package server
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"os"
 	"regexp"
 	"runtime/debug"
 	"strings"
@@ -180,7 +183,7 @@ func bodyLimit(limit int) fiber.Handler {
 		}
 		var buf bytes.Buffer
 		if _, err := io.Copy(&buf, io.LimitReader(stream, int64(limit)+1)); err != nil {
-			return web.NewError(http.StatusBadRequest, "bad_request")
+			return unreadableBody(c, err)
 		}
 		if buf.Len() > limit {
 			return tooLarge()
@@ -188,6 +191,20 @@ func bodyLimit(limit int) fiber.Handler {
 		req.SetBodyRaw(buf.Bytes())
 		return c.Next()
 	}
+}
+
+// unreadableBody answers a body that could not be read: its framing is broken (a bad chunk
+// size, more data than a chunk declared) or it stopped arriving. Where one request's body
+// ends is then unknown, so whatever follows on the connection is not read as a request
+// (that would let a body smuggle one in): the connection is closed.
+func unreadableBody(c *fiber.Ctx, err error) error {
+	c.Set(fiber.HeaderConnection, "close")
+	c.Context().SetConnectionClose()
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, os.ErrDeadlineExceeded) {
+		return &web.Error{Status: http.StatusRequestTimeout, Code: "request_timeout", Err: err}
+	}
+	return &web.Error{Status: http.StatusBadRequest, Code: "invalid_body", Err: err}
 }
 
 func humanBytes(n int) string {

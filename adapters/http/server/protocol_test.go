@@ -110,6 +110,14 @@ func TestProtocolEdgeOverTCP(t *testing.T) {
 			400, "invalid_request_target", ""}, // no instance: the target is not a valid URI
 		{"space before colon", "GET /livez HTTP/1.1\r\nHost : x\r\n\r\n", 0,
 			400, "invalid_header", "/livez"},
+		// A body whose framing breaks leaves the end of the request unknown: what follows
+		// (here a pipelined request) must not be answered.
+		{"bad chunk size, then a request", "POST /echo HTTP/1.1\r\nHost: x\r\n" + json + "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\nGET /livez HTTP/1.1\r\nHost: x\r\n\r\n", 0,
+			400, "invalid_body", "/echo"},
+		{"chunk longer than declared, then a request", "POST /echo HTTP/1.1\r\nHost: x\r\n" + json + "Transfer-Encoding: chunked\r\n\r\n2\r\n{}XX\r\n0\r\n\r\nGET /livez HTTP/1.1\r\nHost: x\r\n\r\n", 0,
+			400, "invalid_body", "/echo"},
+		{"missing last chunk, then a request", "POST /echo HTTP/1.1\r\nHost: x\r\n" + json + "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nGET /livez HTTP/1.1\r\nHost: x\r\n\r\n", 0,
+			400, "invalid_body", "/echo"},
 		{"multipart to JSON", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: 10\r\n\r\n--x--\r\nabc", 0,
 			415, "unsupported_media_type", "/echo"},
 		{"unknown method", "QZXVBNMLKJH /livez HTTP/1.1\r\nHost: x\r\n\r\n", 0,
