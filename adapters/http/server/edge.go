@@ -70,7 +70,16 @@ func inspect(ctx *fasthttp.RequestCtx) *web.Error {
 	if !knownMethods[string(ctx.Method())] {
 		return web.NewError(http.StatusNotImplemented, "method_not_implemented")
 	}
-	return inspectRaw(h.RawHeaders())
+	if proto := string(h.Protocol()); proto != "HTTP/1.1" && proto != "HTTP/1.0" {
+		return web.NewError(http.StatusHTTPVersionNotSupported, "http_version_not_supported")
+	}
+	hosts, werr := inspectRaw(h.RawHeaders())
+	if werr == nil && (hosts > 1 || (hosts == 0 && h.IsHTTP11())) {
+		// RFC 9112 section 3.2: an HTTP/1.1 request has exactly one Host, any request at
+		// most one; a proxy and Keel could otherwise disagree about the target.
+		werr = web.NewError(http.StatusBadRequest, "invalid_header")
+	}
+	return werr
 }
 
 // inspectRaw checks the header lines as they came off the wire (fasthttp keeps them):
@@ -78,16 +87,18 @@ func inspect(ctx *fasthttp.RequestCtx) *web.Error {
 // most maxHeaderCount lines, and not both Content-Length and Transfer-Encoding (RFC 9112
 // section 6.3: a request smuggling vector behind a proxy), nor two Content-Lengths, nor a
 // Transfer-Encoding other than exactly "chunked".
-func inspectRaw(raw []byte) *web.Error {
+//
+// It also returns how many Host lines the head has.
+func inspectRaw(raw []byte) (hosts int, werr *web.Error) {
 	var lines, lengths, encodings int
 	chunked := true
 	for len(raw) > 0 {
 		i := bytes.IndexByte(raw, '\n')
 		if i < 0 {
-			return web.NewError(http.StatusBadRequest, "invalid_header")
+			return hosts, web.NewError(http.StatusBadRequest, "invalid_header")
 		}
 		if i == 0 || raw[i-1] != '\r' {
-			return web.NewError(http.StatusBadRequest, "invalid_header") // a bare LF
+			return hosts, web.NewError(http.StatusBadRequest, "invalid_header") // a bare LF
 		}
 		line := raw[:i-1]
 		raw = raw[i+1:]
@@ -95,18 +106,20 @@ func inspectRaw(raw []byte) *web.Error {
 			break // the empty line that ends the head
 		}
 		if line[0] == ' ' || line[0] == '\t' {
-			return web.NewError(http.StatusBadRequest, "invalid_header") // obs-fold
+			return hosts, web.NewError(http.StatusBadRequest, "invalid_header") // obs-fold
 		}
 		for _, b := range line {
 			if (b < 0x20 && b != '\t') || b == 0x7f {
-				return web.NewError(http.StatusBadRequest, "invalid_header")
+				return hosts, web.NewError(http.StatusBadRequest, "invalid_header")
 			}
 		}
 		if lines++; lines > maxHeaderCount {
-			return web.NewError(http.StatusRequestHeaderFieldsTooLarge, "request_header_fields_too_large")
+			return hosts, web.NewError(http.StatusRequestHeaderFieldsTooLarge, "request_header_fields_too_large")
 		}
 		name, value, _ := bytes.Cut(line, []byte(":"))
 		switch {
+		case bytes.EqualFold(bytes.TrimSpace(name), []byte(fiber.HeaderHost)):
+			hosts++
 		case bytes.EqualFold(bytes.TrimSpace(name), []byte(fiber.HeaderContentLength)):
 			lengths++
 		case bytes.EqualFold(bytes.TrimSpace(name), []byte(fiber.HeaderTransferEncoding)):
@@ -115,9 +128,9 @@ func inspectRaw(raw []byte) *web.Error {
 		}
 	}
 	if (lengths > 0 && encodings > 0) || lengths > 1 || encodings > 1 || !chunked {
-		return web.NewError(http.StatusBadRequest, "ambiguous_length")
+		return hosts, web.NewError(http.StatusBadRequest, "ambiguous_length")
 	}
-	return nil
+	return hosts, nil
 }
 
 // reject answers a request the edge marked, with the connection closed: after such a

@@ -118,6 +118,12 @@ func TestProtocolEdgeOverTCP(t *testing.T) {
 			400, "invalid_body", "/echo"},
 		{"missing last chunk, then a request", "POST /echo HTTP/1.1\r\nHost: x\r\n" + json + "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nGET /livez HTTP/1.1\r\nHost: x\r\n\r\n", 0,
 			400, "invalid_body", "/echo"},
+		{"two Hosts", "GET /livez HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 0,
+			400, "invalid_header", "/livez"},
+		{"no Host in HTTP/1.1", "GET /livez HTTP/1.1\r\nX-A: b\r\n\r\n", 0,
+			400, "invalid_header", "/livez"},
+		{"HTTP/2.0 in a request line", "GET /livez HTTP/2.0\r\nHost: x\r\n\r\n", 0,
+			505, "http_version_not_supported", "/livez"},
 		{"multipart to JSON", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: 10\r\n\r\n--x--\r\nabc", 0,
 			415, "unsupported_media_type", "/echo"},
 		{"unknown method", "QZXVBNMLKJH /livez HTTP/1.1\r\nHost: x\r\n\r\n", 0,
@@ -192,5 +198,15 @@ func TestRefusedHeadNotLogged(t *testing.T) {
 	}
 	if len(h.logs.lines(t, "http request refused by the server")) == 0 {
 		t.Error("refusals not logged")
+	}
+}
+
+// HTTP/1.0 has no Host requirement: such a request is still served.
+func TestHTTP10WithoutHostServed(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	r := rawExchange(t, h.listen(t), "GET /livez HTTP/1.0\r\n\r\n", 0)
+	if r.res.StatusCode != http.StatusOK {
+		t.Errorf("HTTP/1.0 without Host: %d %s", r.res.StatusCode, r.body)
 	}
 }
