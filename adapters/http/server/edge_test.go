@@ -66,8 +66,10 @@ func TestClientIPBehindTrustedProxy(t *testing.T) {
 			t.Errorf("X-Forwarded-For %q: client %s, want %s", tc.xff, ip, tc.want)
 		}
 	}
-	if _, proto, _ := whoami(t, client, base, "X-Forwarded-Proto", "https"); proto != "https" {
-		t.Errorf("X-Forwarded-Proto from a trusted proxy not believed: %s", proto)
+	for xfp, want := range map[string]string{"https": "https", "HTTPS": "https", "https, http": "http", "http, https": "https"} {
+		if _, proto, _ := whoami(t, client, base, "X-Forwarded-Proto", xfp); proto != want {
+			t.Errorf("X-Forwarded-Proto %q from a trusted proxy: %s, want %s (the nearest proxy's word)", xfp, proto, want)
+		}
 	}
 }
 
@@ -87,6 +89,9 @@ func TestMetricsAccess(t *testing.T) {
 		{map[string]string{"METRICS_TOKEN": token}, "", http.StatusNotFound},
 		{map[string]string{"METRICS_TOKEN": token}, "Bearer wrong-token-0123456789", http.StatusNotFound},
 		{map[string]string{"METRICS_TOKEN": token}, "Bearer " + token, http.StatusOK},
+		{map[string]string{"METRICS_TOKEN": token}, "bearer " + token, http.StatusOK},
+		{map[string]string{"METRICS_TOKEN": token}, "Basic " + token, http.StatusNotFound},
+		{map[string]string{"METRICS_TOKEN": token}, token, http.StatusNotFound},
 		{production, "", http.StatusNotFound},
 		{production, "Bearer anything-at-all-0123", http.StatusNotFound},
 	} {

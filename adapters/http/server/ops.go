@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -76,13 +77,14 @@ func OpsRoutes(cfg *config.Config, checker *health.Checker, reg *prometheus.Regi
 // that token; without one, anyone outside production and no one in production, so a
 // public port never hands out the process's internals by default.
 func metricsAccess(cfg *config.Config) func(*fiber.Ctx) bool {
-	want := []byte("Bearer " + cfg.MetricsToken)
+	want := []byte(cfg.MetricsToken)
 	open := cfg.MetricsToken == "" && !cfg.IsProduction()
 	return func(c *fiber.Ctx) bool {
 		if open {
 			return true
 		}
-		got := []byte(c.Get(fiber.HeaderAuthorization))
-		return cfg.MetricsToken != "" && subtle.ConstantTimeCompare(got, want) == 1
+		scheme, token, _ := strings.Cut(c.Get(fiber.HeaderAuthorization), " ")
+		return cfg.MetricsToken != "" && strings.EqualFold(scheme, "Bearer") &&
+			subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), want) == 1
 	}
 }

@@ -70,4 +70,10 @@ func (p *proxies) settle(ctx *fasthttp.RequestCtx) {
 		}
 	}
 	h.Set(fiber.HeaderXForwardedFor, client.String())
+	// The scheme is the nearest proxy's word: the right-most X-Forwarded-Proto entry, in
+	// lower case ("https, http" came to that proxy over http).
+	if proto := h.Peek(fiber.HeaderXForwardedProto); len(proto) > 0 {
+		last := proto[bytes.LastIndexByte(proto, ',')+1:]
+		h.Set(fiber.HeaderXForwardedProto, strings.ToLower(string(bytes.TrimSpace(last))))
+	}
 }
