@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -23,6 +24,7 @@ var (
 	errUUID       = validation.NewError("invalid_uuid", "must be a valid UUID")
 	errTimestamp  = validation.NewError("invalid_timestamp", "must be an RFC 3339 timestamp")
 	errCharacters = validation.NewError("invalid_characters", "must not contain control characters")
+	errRepeated   = validation.NewError("repeated_parameter", "must be given once")
 )
 
 // source is where a field of an input comes from.
@@ -209,9 +211,9 @@ func hasControl(s string, text bool) bool {
 	})
 }
 
-// set decodes the parameter into field; an absent parameter leaves the zero value. A
-// malformed UUID in the path decodes as uuid.Nil, which names no resource (404 from the
-// use case), as an unknown id does.
+// set decodes the parameter into field; an absent parameter leaves the zero value, a
+// repeated query parameter is refused. A malformed UUID in the path decodes as uuid.Nil,
+// which names no resource (404 from the use case), as an unknown id does.
 func (pr param) set(c *fiber.Ctx, field reflect.Value) error {
 	var raw string
 	switch pr.from {
@@ -226,15 +228,23 @@ func (pr param) set(c *fiber.Ctx, field reflect.Value) error {
 		return nil
 	}
 	raw = strings.Clone(raw) // fasthttp reuses its buffers after the request
+	if pr.from == fromQuery && len(c.Context().QueryArgs().PeekMulti(pr.name)) > 1 {
+		return errRepeated // which one counts would depend on who reads the query
+	}
 	// A cookie is opaque: its reader judges it.
-	if pr.from != fromCookie && hasControl(raw, false) {
+	if pr.from != fromCookie && (!utf8.ValidString(raw) || hasControl(raw, false)) {
 		return errCharacters
 	}
 	switch t := field.Type(); {
 	case t == typeUUID:
+		// One spelling per id: the hyphenated form (in either case), not braces, URNs or
+		// bare hex.
 		id, err := uuid.Parse(raw)
-		if err != nil && pr.from != fromPath {
-			return errUUID
+		if err != nil || !strings.EqualFold(id.String(), raw) {
+			if pr.from != fromPath {
+				return errUUID
+			}
+			id = uuid.Nil
 		}
 		field.Set(reflect.ValueOf(id))
 	case t == typeTime:

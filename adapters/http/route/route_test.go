@@ -157,6 +157,11 @@ func TestParamsReportEveryErrorAtOnce(t *testing.T) {
 			t.Errorf("%s: %q, want %q", f, a.fields[f], c)
 		}
 	}
+	q2 := "n=1&n=2&s=%ff&ref=" + url.QueryEscape("{"+uuid.NewString()+"}")
+	a = call(t, app, httptest.NewRequest(http.MethodGet, "/x/1?"+q2, nil))
+	if a.fields["n"] != "repeated_parameter" || a.fields["s"] != "invalid_characters" || a.fields["ref"] != "invalid_uuid" {
+		t.Errorf("repeated, invalid UTF-8, braced UUID: %d %v", a.status, a.fields)
+	}
 	for _, limit := range []string{"101", "-1", "1.5", "99999999999999999999"} {
 		a := call(t, app, httptest.NewRequest(http.MethodGet, "/x/1?limit="+limit, nil))
 		if a.status != http.StatusBadRequest || a.fields["limit"] == "" {
@@ -222,6 +227,29 @@ func TestPolicyBeforeInput(t *testing.T) {
 	}
 	if a := as("admin", ""); a.status != http.StatusOK {
 		t.Errorf("admin: %d %s", a.status, a.body)
+	}
+}
+
+// A path id has one spelling; another names no resource.
+func TestPathUUIDOneSpelling(t *testing.T) {
+	t.Parallel()
+	var got uuid.UUID
+	app := newApp(t, route.Op(route.Route{Method: http.MethodGet, Path: "/x/{id}"}, func(_ *fiber.Ctx, in *params) (route.NoContent, error) {
+		got = in.ID
+		return route.NoContent{}, nil
+	}))
+	id := uuid.Must(uuid.NewV7())
+	for path, want := range map[string]uuid.UUID{
+		id.String():                              id,
+		strings.ToUpper(id.String()):             id,
+		"urn:uuid:" + id.String():                uuid.Nil,
+		strings.ReplaceAll(id.String(), "-", ""): uuid.Nil,
+	} {
+		got = uuid.Max
+		call(t, app, httptest.NewRequest(http.MethodGet, "/x/"+url.PathEscape(path), nil))
+		if got != want {
+			t.Errorf("/x/%s decoded as %s, want %s", path, got, want)
+		}
 	}
 }
 

@@ -27,7 +27,9 @@ func Decode(c *fiber.Ctx, dst any) error {
 	} else if !isJSON(c.Get(fiber.HeaderContentType)) {
 		return NewError(http.StatusUnsupportedMediaType, "unsupported_media_type")
 	}
-	if !utf8.Valid(body) { // encoding/json would quietly turn the bad bytes into U+FFFD
+	// encoding/json would quietly turn bad bytes, and escapes of half a surrogate pair,
+	// into U+FFFD: two different bodies would read the same.
+	if !utf8.Valid(body) || loneSurrogate(body) {
 		return &Error{Status: http.StatusBadRequest, Code: "invalid_json"}
 	}
 	if err := strictKeys(json.NewDecoder(bytes.NewReader(body)), reflect.TypeOf(dst)); err != nil {
@@ -46,6 +48,59 @@ func Decode(c *fiber.Ctx, dst any) error {
 		return &Error{Status: http.StatusBadRequest, Code: "invalid_json"}
 	}
 	return nil
+}
+
+// loneSurrogate reports whether body has a \u escape of a UTF-16 surrogate that is not
+// half of a pair. In JSON a backslash appears only inside strings, as an escape, so a scan
+// of the escapes needs no parser.
+func loneSurrogate(body []byte) bool {
+	for i := 0; i < len(body); i++ {
+		if body[i] != '\\' || i+1 >= len(body) {
+			continue
+		}
+		i++ // the escaped character
+		if body[i] != 'u' {
+			continue
+		}
+		r, ok := hex4(body[i+1:])
+		switch {
+		case !ok || r < 0xD800 || r > 0xDFFF:
+		case r >= 0xDC00:
+			return true // a low half with no high half before it
+		default: // a high half: the next escape must be its low half
+			if i+10 >= len(body) || body[i+5] != '\\' || body[i+6] != 'u' {
+				return true
+			}
+			if low, ok := hex4(body[i+7:]); !ok || low < 0xDC00 || low > 0xDFFF {
+				return true
+			}
+			i += 10
+		}
+	}
+	return false
+}
+
+// hex4 reads four hexadecimal digits.
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[:4] {
+		var d byte
+		switch {
+		case c >= '0' && c <= '9':
+			d = c - '0'
+		case c >= 'a' && c <= 'f':
+			d = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			d = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(d)
+	}
+	return r, true
 }
 
 // isJSON accepts JSON media types, in UTF-8 (the only charset JSON has, RFC 8259).

@@ -161,6 +161,11 @@ func TestDecodeRefusesOtherEncodingsAndBoundsEchoes(t *testing.T) {
 		{"latin-1", "application/json; charset=latin1", `{"name":"a"}`, 415, "unsupported_media_type"},
 		{"utf-16", "application/json; charset=utf-16", `{"name":"a"}`, 415, "unsupported_media_type"},
 		{"UTF-8 spelled in capitals", "application/json; charset=UTF-8", `{"name":"a"}`, 0, ""},
+		{"lone high surrogate", "application/json", `{"name":"ab\ud800cd"}`, 400, "invalid_json"},
+		{"lone low surrogate", "application/json", `{"name":"ab\udc00cd"}`, 400, "invalid_json"},
+		{"high surrogate at the end", "application/json", `{"name":"ab\ud800"}`, 400, "invalid_json"},
+		{"two high surrogates", "application/json", `{"name":"\ud800\ud800"}`, 400, "invalid_json"},
+		{"a pair", "application/json", `{"name":"\ud83d\ude00 \u00e9 \\ud800"}`, 0, ""},
 	} {
 		req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(tc.body))
 		req.Header.Set("Content-Type", tc.contentType)
