@@ -136,3 +136,27 @@ func TestEventTopic(t *testing.T) {
 		t.Errorf("event name %q, topic %q", ev.EventName(), ev.EventTopic())
 	}
 }
+
+// Erasing a deleted account's credentials announces each of its active sessions as
+// revoked, as disabling it does, although the sessions themselves are deleted.
+func TestEraseCredentialsPublishesRevokedSessions(t *testing.T) {
+	e := newEnv(t)
+	acc := e.account(t, "ann@example.com", "correct horse")
+	p1 := e.login(t, "ann@example.com", "correct horse")
+	p2 := e.login(t, "ann@example.com", "correct horse")
+	if err := e.tx.Do(context.Background(), func(ctx context.Context) error {
+		return e.svc.EraseCredentials(ctx, acc.ID)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var ids []uuid.UUID
+	for _, rec := range e.revokedEvents(t) {
+		ids = append(ids, rec.ID)
+		if rec.UserID != acc.ID || rec.RevokeReason != "account_deleted" || !rec.RevokedAt.Equal(e.clock.Now()) {
+			t.Errorf("event record %+v", rec)
+		}
+	}
+	if want := []uuid.UUID{p1.SessionID, p2.SessionID}; !slices.Equal(sortedIDs(ids), sortedIDs(want)) {
+		t.Errorf("session.revoked for %v, want %v", ids, want)
+	}
+}

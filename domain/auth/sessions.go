@@ -108,11 +108,24 @@ func (s *Service) InvalidateSessions(ctx context.Context, userID uuid.UUID) erro
 	return nil
 }
 
-// EraseCredentials removes the user's password and every session (the account was
-// deleted; its user.deleted event tells subscribers). It joins the caller's transaction.
+// EraseCredentials removes the user's password, one-time tokens and every session (the
+// account was deleted); each session still active is published as revoked, as a disabled
+// account's are. It joins the caller's transaction.
 func (s *Service) EraseCredentials(ctx context.Context, userID uuid.UUID) error {
 	if err := s.Store.DeleteCredentials(ctx, userID); err != nil {
 		return err
+	}
+	now := s.Clock.Now()
+	active, err := s.Store.ActiveSessions(ctx, userID, now)
+	if err != nil {
+		return err
+	}
+	for _, sess := range active {
+		if sess.Active(now, s.Lifetimes.Idle) {
+			if err := s.revoked(ctx, sess, "account_deleted"); err != nil {
+				return err
+			}
+		}
 	}
 	ids, err := s.Store.DeleteSessions(ctx, userID)
 	if err != nil {
