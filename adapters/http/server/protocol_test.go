@@ -169,11 +169,12 @@ func TestEightKilobyteHeadAccepted(t *testing.T) {
 	}
 }
 
-// Routes match one spelling only: case counts.
+// Routes match one spelling only: another case or a trailing slash is another (unknown)
+// route.
 func TestRoutingIsCaseSensitive(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, nil)
-	for _, target := range []string{"/LIVEZ", "/Livez", "/ITEMS/1"} {
+	for _, target := range []string{"/LIVEZ", "/Livez", "/ITEMS/1", "/livez/"} {
 		if r := h.get(t, target); r.Status != http.StatusNotFound {
 			t.Errorf("%s: %d, want 404", target, r.Status)
 		}

@@ -45,9 +45,10 @@ func New(d Deps) *fiber.App {
 		StreamRequestBody: true,
 		// A multipart body reaches the route (whose decoder answers 415) unparsed.
 		DisablePreParseMultipartForm: true,
-		// One spelling per route: /V1/USERS/ME is not /v1/users/me. (A trailing slash is
-		// still ignored: collections are mounted as "/" under their group.)
+		// One spelling per route: /V1/USERS/ME is not /v1/users/me, and /v1/users/me/ is
+		// not either (routes are mounted by their exact paths).
 		CaseSensitive: true,
+		StrictRouting: true,
 		ErrorHandler:  eh.Handle,
 		// Always on: with no trusted proxy configured, no peer's X-Forwarded-* is believed.
 		EnableTrustedProxyCheck: true,
