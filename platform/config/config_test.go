@@ -229,7 +229,7 @@ func TestMalformedURLNeverRevealsPassword(t *testing.T) {
 func TestProductionRefusesDevelopmentDefaults(t *testing.T) {
 	t.Parallel()
 	cerr, msg := problems(t, ProcessAPI, map[string]string{"APP_ENV": "production"})
-	for _, key := range []string{"AUTH_JWT_KEYS", "AUTH_CURSOR_SECRET", "MAIL_DRIVER"} {
+	for _, key := range []string{"AUTH_JWT_KEYS", "AUTH_CURSOR_SECRET", "MAIL_DRIVER", "MAIL_FROM", "MAIL_LINK_BASE_URL"} {
 		if !slices.ContainsFunc(cerr.Problems, func(p string) bool { return strings.HasPrefix(p, key+":") }) {
 			t.Errorf("production accepts the development %s: %q", key, cerr.Problems)
 		}
@@ -241,15 +241,16 @@ func TestProductionRefusesDevelopmentDefaults(t *testing.T) {
 	// Explicitly set to the public values is refused too; dir mail likewise.
 	cerr, _ = problems(t, ProcessWorker, map[string]string{
 		"APP_ENV": "production", "AUTH_JWT_KEYS": DevJWTKeys, "AUTH_CURSOR_SECRET": DevCursorSecret,
-		"MAIL_DRIVER": "dir",
+		"MAIL_DRIVER": "dir", "MAIL_FROM": "Keel <keel@127.0.0.1>", "MAIL_LINK_BASE_URL": "https://app.localhost",
 	})
-	if len(cerr.Problems) != 3 {
-		t.Errorf("problems = %q, want JWT keys, cursor secret and mail driver", cerr.Problems)
+	if len(cerr.Problems) != 5 {
+		t.Errorf("problems = %q, want JWT keys, cursor secret, mail driver, sender and link base", cerr.Problems)
 	}
 
 	ok := map[string]string{
 		"APP_ENV": "production", "AUTH_JWT_KEYS": "k1:c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0",
 		"AUTH_CURSOR_SECRET": "a-cursor-secret-of-our-own", "MAIL_DRIVER": "smtp",
+		"MAIL_FROM": "Example <no-reply@example.com>", "MAIL_LINK_BASE_URL": "https://app.example.com",
 	}
 	cfg, err := LoadFrom(ProcessAPI, ok)
 	if err != nil {

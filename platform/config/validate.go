@@ -7,6 +7,7 @@ import (
 	"net/mail"
 	"net/url"
 	"path"
+	"strings"
 
 	"strconv"
 	"time"
@@ -56,12 +57,12 @@ func (c *Config) problems() map[string]string {
 		"WORKER_JOB_TIMEOUT": durationIn(c.Worker.JobTimeout, time.Second, time.Hour),
 
 		"MAIL_DRIVER":        validation.Validate(c.Mail.Driver, validation.Required, validation.In("dir", "smtp"), validation.By(c.productionMail)),
-		"MAIL_FROM":          validation.Validate(c.Mail.From, validation.Required, validation.By(mailAddress)),
+		"MAIL_FROM":          validation.Validate(c.Mail.From, validation.Required, validation.By(mailAddress), validation.By(c.notLocal("MAIL_FROM"))),
 		"MAIL_DIR":           validation.Validate(c.Mail.Dir, validation.When(c.Mail.Driver == "dir", validation.Required)),
 		"MAIL_SMTP_HOST":     validation.Validate(c.Mail.SMTPHost, validation.When(c.Mail.Driver == "smtp", validation.Required)),
 		"MAIL_SMTP_PORT":     intIn(c.Mail.SMTPPort, 1, 65535),
 		"MAIL_SMTP_TLS":      validation.Validate(c.Mail.SMTPTLS, validation.In("none", "starttls", "tls")),
-		"MAIL_LINK_BASE_URL": validation.Validate(c.Mail.LinkBaseURL, validation.Required, validation.By(httpURL)),
+		"MAIL_LINK_BASE_URL": validation.Validate(c.Mail.LinkBaseURL, validation.Required, validation.By(httpURL), validation.By(c.notLocal("MAIL_LINK_BASE_URL"))),
 
 		"AUTH_JWT_KEYS":           validation.Validate(c.Auth.JWTKeys, validation.Required, validation.By(c.notDevSecret(DevJWTKeys))),
 		"AUTH_JWT_ISSUER":         validation.Validate(c.Auth.JWTIssuer, validation.Required),
@@ -112,6 +113,27 @@ func (c *Config) notDevSecret(dev string) validation.RuleFunc {
 	return func(v any) error {
 		if c.IsProduction() && v == dev {
 			return errors.New("must be set to a secret of your own in production (the default is public)")
+		}
+		return nil
+	}
+}
+
+// notLocal refuses, in production, a value that names this machine (localhost, a
+// .localhost domain, a loopback address): e-mailed links and senders must reach people.
+func (c *Config) notLocal(name string) validation.RuleFunc {
+	return func(v any) error {
+		s, _ := v.(string)
+		host := s
+		if u, err := url.Parse(s); err == nil && u.Host != "" {
+			host = u.Hostname()
+		} else if _, domain, ok := strings.Cut(s, "@"); ok {
+			host = strings.TrimRight(domain, ">")
+		}
+		host = strings.ToLower(host)
+		local := host == "localhost" || strings.HasSuffix(host, ".localhost") ||
+			strings.HasPrefix(host, "127.") || host == "::1" || host == "[::1]"
+		if c.IsProduction() && local {
+			return fmt.Errorf("must not be local in production (%s reaches only this machine)", name)
 		}
 		return nil
 	}

@@ -79,7 +79,8 @@ func TestMetricsAccess(t *testing.T) {
 	t.Parallel()
 	const token = "metrics-token-0123456789"
 	production := map[string]string{"APP_ENV": "production", "AUTH_JWT_KEYS": "k1:c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0",
-		"AUTH_CURSOR_SECRET": "a-cursor-secret-of-our-own", "MAIL_DRIVER": "smtp"}
+		"AUTH_CURSOR_SECRET": "a-cursor-secret-of-our-own", "MAIL_DRIVER": "smtp",
+		"MAIL_FROM": "Example <no-reply@example.com>", "MAIL_LINK_BASE_URL": "https://app.example.com"}
 	for _, tc := range []struct {
 		env    map[string]string
 		auth   string
