@@ -22,8 +22,9 @@ type Actor struct {
 	Role      kernel.Role
 }
 
-// IsAdmin reports whether the actor is an administrator.
-func (a Actor) IsAdmin() bool { return a.Role == kernel.RoleAdmin }
+// IsAdmin reports whether the actor is a signed-in administrator (a role without an
+// account is nobody).
+func (a Actor) IsAdmin() bool { return a.UserID != uuid.Nil && a.Role == kernel.RoleAdmin }
 
 type requestKey struct{}
 type actorKey struct{}
