@@ -136,7 +136,11 @@ func addOperation(ref *openapi31.Reflector, r Route) error {
 		oc.AddSecurity(bearerScheme)
 	}
 	if r.in.NumField() > 0 {
-		oc.AddReqStructure(reflect.New(r.in).Interface())
+		oc.AddReqStructure(reflect.New(r.in).Interface(), openapi.WithCustomize(func(cor openapi.ContentOrReference) {
+			if rb, ok := cor.(*openapi31.RequestBodyOrReference); ok && rb.RequestBody != nil && requiresBody(r.in) {
+				rb.RequestBody.WithRequired(true)
+			}
+		}))
 	}
 	switch {
 	case r.out == reflect.TypeFor[NoContent]():
@@ -166,6 +170,19 @@ func addOperation(ref *openapi31.Reflector, r Route) error {
 		)
 	}
 	return ref.AddOperation(oc)
+}
+
+// requiresBody reports whether a body member of input t is required.
+func requiresBody(t reflect.Type) bool {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Anonymous && f.Type.Kind() == reflect.Struct && requiresBody(f.Type) ||
+			name != "-" && f.Tag.Get("required") == "true" {
+			return true
+		}
+	}
+	return false
 }
 
 // defName names a schema after its type, prefixed by its package unless the type is

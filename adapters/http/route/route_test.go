@@ -319,7 +319,7 @@ func TestAnswersAndDocument(t *testing.T) {
 	r := route.Op(route.Route{Method: http.MethodPatch, Path: "/v1/x/{id}", ID: "x.update", Access: route.Admin,
 		Policy: adminOnly, Problems: []error{web.NewError(http.StatusConflict, "clash"), notFound}}, func(*fiber.Ctx, *struct {
 		ID   uuid.UUID `path:"id" json:"-"`
-		Name string    `json:"name" minLength:"1"`
+		Name string    `json:"name" required:"true" minLength:"1"`
 	}) (route.NoContent, error) {
 		return route.NoContent{}, nil
 	})
@@ -345,6 +345,9 @@ func TestAnswersAndDocument(t *testing.T) {
 	op := spec["paths"].(map[string]any)["/v1/x/{id}"].(map[string]any)["patch"].(map[string]any)
 	if op["operationId"] != "x.update" || op["security"] == nil {
 		t.Errorf("operation %v", op)
+	}
+	if body, _ := op["requestBody"].(map[string]any); body == nil || body["required"] != true {
+		t.Errorf("request body %v, want required (a member is)", op["requestBody"])
 	}
 	res := op["responses"].(map[string]any)
 	if _, ok := res["204"]; !ok {
