@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"reflect"
-	"slices"
 	"testing"
 	"time"
 
@@ -167,32 +166,4 @@ func TestRecordJoinsTransaction(t *testing.T) {
 	if after, err := repo.List(ctx, audit.Filter{}, kernel.Page{Limit: 10}); err != nil || len(after) != 0 {
 		t.Errorf("after rollback: %d entries, %v", len(after), err)
 	}
-}
-
-// seeded is one entry written by seed, by its index.
-type seeded struct {
-	actor          uuid.UUID
-	action, entity string
-	entityID       string
-	at             time.Time
-}
-
-// seed records the entries in order and returns their ids.
-func seed(t *testing.T, ctx context.Context, db *bun.DB, entries []seeded) []uuid.UUID {
-	t.Helper()
-	for _, s := range entries {
-		rec := ports.AuditRecord{Action: s.action, Entity: s.entity, EntityID: s.entityID, ActorID: s.actor}
-		if err := newTrail(t, db, fixedClock(s.at)).Record(ctx, rec); err != nil {
-			t.Fatal(err)
-		}
-	}
-	all, err := NewRepository(db).List(ctx, audit.Filter{}, kernel.Page{Limit: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := make([]uuid.UUID, 0, len(all))
-	for _, e := range slices.Backward(all) {
-		ids = append(ids, e.ID)
-	}
-	return ids
 }
