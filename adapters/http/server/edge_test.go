@@ -120,19 +120,19 @@ func TestConnectionsPerIPCapped(t *testing.T) {
 		held = append(held, c)
 	}
 	r := rawExchange(t, base, "GET /livez HTTP/1.1\r\nHost: x\r\n\r\n", 0)
-	if r.res.StatusCode != http.StatusTooManyRequests || r.problem["code"] != "too_many_connections" ||
-		r.problem["requestId"] != r.res.Header.Get("X-Request-Id") || !r.closed {
-		t.Fatalf("fourth connection: %d %s closed=%v", r.res.StatusCode, r.body, r.closed)
+	if r.Res.StatusCode != http.StatusTooManyRequests || r.Problem["code"] != "too_many_connections" ||
+		r.Problem["requestId"] != r.Res.Header.Get("X-Request-Id") || !r.Closed {
+		t.Fatalf("fourth connection: %d %s closed=%v", r.Res.StatusCode, r.Body, r.Closed)
 	}
 	_ = held[0].Close()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		r := rawExchange(t, base, "GET /livez HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 0)
-		if r.res.StatusCode == http.StatusOK {
+		if r.Res.StatusCode == http.StatusOK {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("slot not freed: %d", r.res.StatusCode)
+			t.Fatalf("slot not freed: %d", r.Res.StatusCode)
 		}
 		time.Sleep(20 * time.Millisecond) // the server notices the close asynchronously
 	}
@@ -167,7 +167,7 @@ func TestConnectionsFromTrustedProxyNotCapped(t *testing.T) {
 		}
 		defer c.Close()
 	}
-	if r := rawExchange(t, base, "GET /livez HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 0); r.res.StatusCode != http.StatusOK {
-		t.Fatalf("fifth connection from the trusted proxy: %d %s", r.res.StatusCode, r.body)
+	if r := rawExchange(t, base, "GET /livez HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 0); r.Res.StatusCode != http.StatusOK {
+		t.Fatalf("fifth connection from the trusted proxy: %d %s", r.Res.StatusCode, r.Body)
 	}
 }

@@ -1,75 +1,18 @@
 package server_test
 
 import (
-	"bufio"
-	"encoding/json"
-	"errors"
-	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/keelhq/keel/platform/testkit/rawhttp"
 )
 
-// rawResult is what a client speaking raw HTTP/1.1 saw.
-type rawResult struct {
-	res     *http.Response
-	body    []byte
-	problem map[string]any
-	closed  bool // the server ended the connection after the answer
-}
-
-// rawExchange writes head (and then, concurrently, extra bytes the client keeps sending)
-// on a new connection and reads one answer, then whether the connection was closed.
-func rawExchange(t *testing.T, base, head string, extra int) rawResult {
+// rawExchange sends head over raw TCP (see rawhttp.Exchange).
+func rawExchange(t *testing.T, base, head string, extra int) rawhttp.Result {
 	t.Helper()
-	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
-	go func() {
-		_, _ = io.WriteString(conn, head)
-		if extra > 0 {
-			_, _ = conn.Write(make([]byte, extra))
-		}
-	}()
-	br := bufio.NewReader(conn)
-	res, err := http.ReadResponse(br, nil)
-	if err != nil {
-		t.Fatalf("read answer to %.60q: %v", head, err)
-	}
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatalf("read body: %v", err)
-	}
-	out := rawResult{res: res, body: body}
-	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/problem+json") {
-		_ = json.Unmarshal(body, &out.problem)
-	}
-	_ = conn.SetReadDeadline(time.Now().Add(time.Second))
-	_, err = br.ReadByte()
-	out.closed = errors.Is(err, io.EOF)
-	return out
-}
-
-// wantRawProblem checks status, code, requestId = X-Request-Id, instance, and closure.
-func (r rawResult) want(t *testing.T, status int, code, instance string, closed bool) {
-	t.Helper()
-	if r.res.StatusCode != status || r.problem == nil || r.problem["code"] != code {
-		t.Fatalf("got %d %s %s, want %d problem %s", r.res.StatusCode, r.res.Header.Get("Content-Type"), r.body, status, code)
-	}
-	if id := r.res.Header.Get("X-Request-Id"); id == "" || r.problem["requestId"] != id {
-		t.Errorf("requestId %v, X-Request-Id %q", r.problem["requestId"], id)
-	}
-	if got, _ := r.problem["instance"].(string); got != instance {
-		t.Errorf("instance %q, want %q", got, instance)
-	}
-	if r.closed != closed {
-		t.Errorf("connection closed = %v, want %v", r.closed, closed)
-	}
+	return rawhttp.Exchange(t, base, head, extra, 10*time.Second)
 }
 
 func TestProtocolEdgeOverTCP(t *testing.T) {
@@ -135,7 +78,7 @@ func TestProtocolEdgeOverTCP(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			closed := tt.status != http.StatusUnsupportedMediaType && tt.status != http.StatusNotImplemented
-			rawExchange(t, base, tt.head, tt.extra).want(t, tt.status, tt.code, tt.inst, closed)
+			rawExchange(t, base, tt.head, tt.extra).WantProblem(t, tt.status, tt.code, tt.inst, closed)
 		})
 	}
 }
@@ -147,7 +90,7 @@ func TestOversizeHeadAnswerIsReadable(t *testing.T) {
 	base := h.listen(t)
 	for range 5 {
 		r := rawExchange(t, base, "GET /livez HTTP/1.1\r\nHost: x\r\nX-Big: ", 512<<10)
-		r.want(t, 431, "request_header_fields_too_large", "/livez", true)
+		r.WantProblem(t, 431, "request_header_fields_too_large", "/livez", true)
 	}
 }
 
@@ -158,14 +101,14 @@ func TestEightKilobyteHeadAccepted(t *testing.T) {
 	base := h.listen(t)
 	head := "GET /livez HTTP/1.1\r\nHost: x\r\nCookie: " + strings.Repeat("c", 5000) + "\r\nAuthorization: Bearer " +
 		strings.Repeat("t", 3000) + "\r\n\r\n"
-	if r := rawExchange(t, base, head, 0); r.res.StatusCode != http.StatusOK {
-		t.Fatalf("8 KB head: %d %s", r.res.StatusCode, r.body)
+	if r := rawExchange(t, base, head, 0); r.Res.StatusCode != http.StatusOK {
+		t.Fatalf("8 KB head: %d %s", r.Res.StatusCode, r.Body)
 	}
 	h2 := newHarness(t, map[string]string{"HTTP_MAX_HEADER_BYTES": "65536"})
 	base2 := h2.listen(t)
 	head = "GET /livez HTTP/1.1\r\nHost: x\r\nCookie: " + strings.Repeat("c", 40000) + "\r\n\r\n"
-	if r := rawExchange(t, base2, head, 0); r.res.StatusCode != http.StatusOK {
-		t.Fatalf("40 KB head with HTTP_MAX_HEADER_BYTES=65536: %d %s", r.res.StatusCode, r.body)
+	if r := rawExchange(t, base2, head, 0); r.Res.StatusCode != http.StatusOK {
+		t.Fatalf("40 KB head with HTTP_MAX_HEADER_BYTES=65536: %d %s", r.Res.StatusCode, r.Body)
 	}
 }
 
@@ -191,7 +134,7 @@ func TestRefusedHeadNotLogged(t *testing.T) {
 	base := h.listen(t)
 	const secret = "Bearer secret-token-4f1c"
 	head := "GET /livez HTTP/1.1\r\nAuthorization: " + secret + "\r\nX-Big: " + strings.Repeat("a", 20<<10) + "\r\n\r\n"
-	rawExchange(t, base, head, 0).want(t, 431, "request_header_fields_too_large", "/livez", true)
+	rawExchange(t, base, head, 0).WantProblem(t, 431, "request_header_fields_too_large", "/livez", true)
 	head = "GET /livez HTTP/1.1\r\nAuthorization: " + secret + "\r\nBad Name: x\r\n\r\n"
 	rawExchange(t, base, head, 0)
 	if strings.Contains(h.logs.String(), "secret-token") {
@@ -207,7 +150,7 @@ func TestHTTP10WithoutHostServed(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, nil)
 	r := rawExchange(t, h.listen(t), "GET /livez HTTP/1.0\r\n\r\n", 0)
-	if r.res.StatusCode != http.StatusOK {
-		t.Errorf("HTTP/1.0 without Host: %d %s", r.res.StatusCode, r.body)
+	if r.Res.StatusCode != http.StatusOK {
+		t.Errorf("HTTP/1.0 without Host: %d %s", r.Res.StatusCode, r.Body)
 	}
 }

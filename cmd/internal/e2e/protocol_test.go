@@ -20,7 +20,7 @@ func TestProtocolUnknownMethodsBounded(t *testing.T) {
 	api := s.start("api")
 	// Warm up the paths the flood takes, then measure.
 	pipeline(t, api.URL, 200, func(i int) string { return fmt.Sprintf("WARM%d /livez HTTP/1.1\r\nHost: x\r\n\r\n", i) })
-	before := rssKiB(t, api.PID())
+	before := int(idProcStatus(t, api.PID(), "VmRSS"))
 	start := time.Now()
 	var wg sync.WaitGroup
 	counts := make([]map[int]int, conns)
@@ -41,7 +41,7 @@ func TestProtocolUnknownMethodsBounded(t *testing.T) {
 			t.Errorf("connection %d: statuses %v, want %d × 501", c, m, perConn)
 		}
 	}
-	after := rssKiB(t, api.PID())
+	after := int(idProcStatus(t, api.PID(), "VmRSS"))
 	metrics := do(t, http.MethodGet, api.URL+"/metrics", nil)
 	t.Logf("%d unknown methods in %s; RSS %d -> %d KiB (%+d KiB); /metrics %d bytes",
 		conns*perConn, took.Round(time.Millisecond), before, after, after-before, len(metrics.Body))
@@ -112,15 +112,15 @@ func TestProtocolEdgeAgainstAPI(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			rawDo(t, api.URL, tt.head, tt.extra).want(t, tt.status, tt.code, tt.inst, tt.closed)
+			rawDo(t, api.URL, tt.head, tt.extra).WantProblem(t, tt.status, tt.code, tt.inst, tt.closed)
 		})
 	}
 	t.Run("8 KB head accepted", func(t *testing.T) {
 		t.Parallel()
 		head := "GET /livez HTTP/1.1\r\nHost: x\r\nCookie: " + strings.Repeat("c", 4000) +
 			"\r\nAuthorization: Bearer " + strings.Repeat("t", 2000) + "\r\nX-Trace: " + strings.Repeat("t", 2000) + "\r\n\r\n"
-		if a := rawDo(t, api.URL, head, 0); a.res.StatusCode != http.StatusOK {
-			t.Fatalf("a %d-byte head: %d %s", len(head), a.res.StatusCode, a.body)
+		if a := rawDo(t, api.URL, head, 0); a.Res.StatusCode != http.StatusOK {
+			t.Fatalf("a %d-byte head: %d %s", len(head), a.Res.StatusCode, a.Body)
 		}
 	})
 }
