@@ -8,33 +8,14 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
-	"github.com/invopop/validation"
 
 	"github.com/keelhq/keel/application/identity"
 	"github.com/keelhq/keel/domain/auth"
 	"github.com/keelhq/keel/domain/kernel"
+	"github.com/keelhq/keel/domain/kernel/kerneltest"
 	"github.com/keelhq/keel/domain/user"
 	"github.com/keelhq/keel/ports"
 )
-
-// fieldCodes returns the field -> code map of the validation.Errors in err's chain.
-func fieldCodes(t *testing.T, err error) map[string]string {
-	t.Helper()
-	var errs validation.Errors
-	if !errors.As(err, &errs) {
-		t.Fatalf("error %v (%T) holds no validation.Errors", err, err)
-	}
-	out := map[string]string{}
-	for f, e := range errs {
-		var ve validation.Error
-		if errors.As(e, &ve) {
-			out[f] = ve.Code()
-		} else {
-			out[f] = e.Error()
-		}
-	}
-	return out
-}
 
 var client = auth.Client{UserAgent: "test", IP: "192.0.2.1"}
 
@@ -69,7 +50,7 @@ func TestRegisterValidatesAllFieldsAtOnce(t *testing.T) {
 				}
 				return
 			}
-			got := fieldCodes(t, err)
+			got := kerneltest.FieldCodes(t, err)
 			if len(got) != len(tt.want) {
 				t.Fatalf("errors = %v, want %v", got, tt.want)
 			}
@@ -183,7 +164,7 @@ func TestCreateAccount(t *testing.T) {
 	}
 
 	_, err = e.reg.CreateAccount(context.Background(), identity.NewAccount{Email: "x@example.com", Password: "correct horse", Name: "X", Role: "root"})
-	if got := fieldCodes(t, err); len(got) != 1 || got["role"] != "invalid_role" {
+	if got := kerneltest.FieldCodes(t, err); len(got) != 1 || got["role"] != "invalid_role" {
 		t.Errorf("bad role: %v", got)
 	}
 	_, err = e.reg.CreateAccount(context.Background(), identity.NewAccount{Email: "root@example.com", Password: "correct horse", Name: "Again"})

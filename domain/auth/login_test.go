@@ -8,37 +8,11 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
-	"github.com/invopop/validation"
 
 	"github.com/keelhq/keel/domain/auth"
 	"github.com/keelhq/keel/domain/kernel"
+	"github.com/keelhq/keel/domain/kernel/kerneltest"
 )
-
-// codeOf returns the code of a validation.Error, "" for nil, or the error text.
-func codeOf(err error) string {
-	var ve validation.Error
-	if errors.As(err, &ve) {
-		return ve.Code()
-	}
-	if err != nil {
-		return err.Error()
-	}
-	return ""
-}
-
-// fieldCodes returns the field -> code map of the validation.Errors in err's chain.
-func fieldCodes(t *testing.T, err error) map[string]string {
-	t.Helper()
-	var errs validation.Errors
-	if !errors.As(err, &errs) {
-		t.Fatalf("error %v (%T) holds no validation.Errors", err, err)
-	}
-	out := map[string]string{}
-	for f, e := range errs {
-		out[f] = codeOf(e)
-	}
-	return out
-}
 
 func TestCheckPassword(t *testing.T) {
 	tests := []struct {
@@ -57,7 +31,7 @@ func TestCheckPassword(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := codeOf(auth.CheckPassword(tt.pw)); got != tt.wantCode {
+			if got := kerneltest.Code(auth.CheckPassword(tt.pw)); got != tt.wantCode {
 				t.Fatalf("CheckPassword = %q, want %q", got, tt.wantCode)
 			}
 		})
@@ -223,7 +197,7 @@ func TestLoginValidation(t *testing.T) {
 			e := newEnv(t)
 			e.account(t, "ann@example.com", "correct horse")
 			_, _, err := e.svc.Login(context.Background(), tt.email, tt.pw, auth.Client{})
-			got := fieldCodes(t, err)
+			got := kerneltest.FieldCodes(t, err)
 			if len(got) != len(tt.want) {
 				t.Fatalf("errors = %v, want %v", got, tt.want)
 			}

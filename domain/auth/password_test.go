@@ -11,6 +11,7 @@ import (
 
 	"github.com/keelhq/keel/domain/auth"
 	"github.com/keelhq/keel/domain/kernel"
+	"github.com/keelhq/keel/domain/kernel/kerneltest"
 	"github.com/keelhq/keel/ports"
 )
 
@@ -18,7 +19,7 @@ func TestSetPassword(t *testing.T) {
 	e := newEnv(t)
 	id := kernel.NewID()
 	err := e.svc.SetPassword(context.Background(), id, "short")
-	if got := fieldCodes(t, err); got["password"] != "invalid_password" || len(got) != 1 {
+	if got := kerneltest.FieldCodes(t, err); got["password"] != "invalid_password" || len(got) != 1 {
 		t.Errorf("errors = %v", got)
 	}
 	if err := e.svc.SetPassword(context.Background(), id, "long enough"); err != nil {
@@ -79,7 +80,7 @@ func TestChangePasswordRefusals(t *testing.T) {
 				t.Fatalf("error = %v, want %v", err, tt.wantErr)
 			}
 			if tt.wantFields != nil {
-				got := fieldCodes(t, err)
+				got := kerneltest.FieldCodes(t, err)
 				if len(got) != len(tt.wantFields) {
 					t.Fatalf("errors = %v, want %v", got, tt.wantFields)
 				}
@@ -134,7 +135,7 @@ func TestForgotPassword(t *testing.T) {
 			t.Errorf("job %d = %+v (%s), want %+v", i, j, j.Kind(), want[i])
 		}
 	}
-	if got := fieldCodes(t, e.svc.ForgotPassword(context.Background(), "bad")); got["email"] != "invalid_email" {
+	if got := kerneltest.FieldCodes(t, e.svc.ForgotPassword(context.Background(), "bad")); got["email"] != "invalid_email" {
 		t.Errorf("malformed address: %v", got)
 	}
 
@@ -171,7 +172,7 @@ func TestResetPassword(t *testing.T) {
 	p2 := e.login(t, "ann@example.com", "old password")
 	token := resetToken(t, e, acc)
 
-	if got := fieldCodes(t, e.svc.ResetPassword(context.Background(), token, "short")); got["new_password"] != "invalid_password" {
+	if got := kerneltest.FieldCodes(t, e.svc.ResetPassword(context.Background(), token, "short")); got["new_password"] != "invalid_password" {
 		t.Errorf("short password: %v", got)
 	}
 	if err := e.svc.ResetPassword(context.Background(), token, "new password"); err != nil {

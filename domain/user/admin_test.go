@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/keelhq/keel/domain/kernel"
+	"github.com/keelhq/keel/domain/kernel/kerneltest"
 	"github.com/keelhq/keel/domain/user"
 )
 
@@ -17,7 +18,7 @@ func TestAdminUpdateValidation(t *testing.T) {
 	_, err := e.svc.AdminUpdate(context.Background(), anAdmin(), u.ID(), user.AdminChange{
 		Role: ptr("root"), Status: ptr("banned"), Name: ptr(""),
 	})
-	codes := fieldCodes(t, err)
+	codes := kerneltest.FieldCodes(t, err)
 	want := map[string]string{"role": "invalid_role", "status": "invalid_status", "name": "validation_required"}
 	if len(codes) != len(want) {
 		t.Fatalf("errors = %v, want %v", codes, want)

@@ -2,13 +2,11 @@ package user_test
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/invopop/validation"
 
 	"github.com/keelhq/keel/adapters/memory"
 	memaudit "github.com/keelhq/keel/adapters/memory/audit"
@@ -235,34 +233,3 @@ func (e *env) seedDisabled(t *testing.T, email string, role kernel.Role) *user.U
 }
 
 func ptr[T any](v T) *T { return &v }
-
-// fieldCodes returns the field -> code map of the validation.Errors in err's chain.
-func fieldCodes(t *testing.T, err error) map[string]string {
-	t.Helper()
-	var errs validation.Errors
-	if !errors.As(err, &errs) {
-		t.Fatalf("error %v (%T) holds no validation.Errors", err, err)
-	}
-	out := map[string]string{}
-	for field, e := range errs {
-		var ve validation.Error
-		if errors.As(e, &ve) {
-			out[field] = ve.Code()
-		} else {
-			out[field] = e.Error()
-		}
-	}
-	return out
-}
-
-// codeOf returns the code of a validation.Error, or "" for nil.
-func codeOf(err error) string {
-	var ve validation.Error
-	if errors.As(err, &ve) {
-		return ve.Code()
-	}
-	if err != nil {
-		return err.Error()
-	}
-	return ""
-}

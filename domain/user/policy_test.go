@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/keelhq/keel/domain/kernel"
+	"github.com/keelhq/keel/domain/kernel/kerneltest"
 	"github.com/keelhq/keel/domain/user"
 	"github.com/keelhq/keel/ports"
 )
@@ -121,7 +122,7 @@ func TestParseFilter(t *testing.T) {
 		t.Errorf("empty ParseFilter = %+v, %v", f, err)
 	}
 	_, err = user.ParseFilter("", "root", "banned")
-	codes := fieldCodes(t, err)
+	codes := kerneltest.FieldCodes(t, err)
 	if len(codes) != 2 || codes["role"] != "invalid_role" || codes["status"] != "invalid_status" {
 		t.Errorf("errors = %v, want role and status invalid", codes)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/keelhq/keel/domain/kernel"
+	"github.com/keelhq/keel/domain/kernel/kerneltest"
 	"github.com/keelhq/keel/domain/user"
 	"github.com/keelhq/keel/ports"
 )
@@ -34,7 +35,7 @@ func TestUpdateProfileValidation(t *testing.T) {
 			if got != nil {
 				t.Errorf("user returned with an error")
 			}
-			codes := fieldCodes(t, err)
+			codes := kerneltest.FieldCodes(t, err)
 			if len(codes) != len(tt.want) {
 				t.Fatalf("errors = %v, want %v", codes, tt.want)
 			}

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/keelhq/keel/domain/kernel"
+	"github.com/keelhq/keel/domain/kernel/kerneltest"
 	"github.com/keelhq/keel/domain/user"
 	"github.com/keelhq/keel/ports"
 )
@@ -42,7 +43,7 @@ func TestParseName(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := user.ParseName(tt.in)
-			if codeOf(err) != tt.wantCode || got != tt.want {
+			if kerneltest.Code(err) != tt.wantCode || got != tt.want {
 				t.Fatalf("ParseName(%q) = %q, %v; want %q, code %q", tt.in, got, err, tt.want, tt.wantCode)
 			}
 		})
@@ -54,7 +55,7 @@ func TestParseStatus(t *testing.T) {
 		"active": "", "disabled": "", "": "validation_required", "Active": "invalid_status", "banned": "invalid_status",
 	} {
 		got, err := user.ParseStatus(in)
-		if codeOf(err) != wantCode || (err == nil && string(got) != in) {
+		if kerneltest.Code(err) != wantCode || (err == nil && string(got) != in) {
 			t.Errorf("ParseStatus(%q) = %q, %v; want code %q", in, got, err, wantCode)
 		}
 	}

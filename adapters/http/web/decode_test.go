@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/keelhq/keel/adapters/http/web"
+	"github.com/keelhq/keel/domain/kernel/kerneltest"
 )
 
 type decodeTarget struct {
@@ -91,7 +92,7 @@ func TestDecodeRefuses(t *testing.T) {
 			t.Parallel()
 			_, err := decode(t, tt.contentType, tt.body)
 			if field, ok := strings.CutPrefix(tt.code, "field:"); ok {
-				codes := fieldCodes(t, err)
+				codes := kerneltest.FieldCodes(t, err)
 				if len(codes) != 1 || codes[field] != "invalid_type" {
 					t.Fatalf("field errors %v, want %s: invalid_type", codes, field)
 				}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/keelhq/keel/adapters/http/web"
 	"github.com/keelhq/keel/domain/kernel"
+	"github.com/keelhq/keel/domain/kernel/kerneltest"
 )
 
 func TestCursorsPage(t *testing.T) {
@@ -22,7 +23,7 @@ func TestCursorsPage(t *testing.T) {
 		t.Errorf("good cursor: %+v %v", p, err)
 	}
 	for _, limit := range []int{0, 101, -1} {
-		if _, err := cursors.Page("users", n(limit), ""); fieldCodes(t, err)["limit"] != "out_of_range" {
+		if _, err := cursors.Page("users", n(limit), ""); kerneltest.FieldCodes(t, err)["limit"] != "out_of_range" {
 			t.Errorf("limit %d: %v", limit, err)
 		}
 	}
