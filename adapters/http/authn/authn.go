@@ -6,7 +6,6 @@ package authn
 import (
 	"context"
 	"net/http"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -31,7 +30,7 @@ type Middleware struct {
 // SignedIn requires a valid bearer token of an active session and puts the actor in the
 // request context. When the client did not choose a language, the user's locale is used.
 func (m *Middleware) SignedIn(c *fiber.Ctx) error {
-	token, ok := BearerToken(c.Get(fiber.HeaderAuthorization))
+	token, ok := web.BearerToken(c.Get(fiber.HeaderAuthorization))
 	if !ok {
 		return unauthenticated(c)
 	}
@@ -49,16 +48,6 @@ func (m *Middleware) SignedIn(c *fiber.Ctx) error {
 		web.SetLocalizer(c, m.Bundle.Localizer(string(claims.Locale)), false)
 	}
 	return c.Next()
-}
-
-// BearerToken extracts the token of an `Authorization: Bearer` header.
-func BearerToken(header string) (string, bool) {
-	scheme, token, ok := strings.Cut(header, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return "", false
-	}
-	token = strings.TrimSpace(token)
-	return token, token != ""
 }
 
 func unauthenticated(c *fiber.Ctx) error {

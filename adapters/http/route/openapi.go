@@ -37,15 +37,14 @@ type Tag struct {
 // problemDoc is the shape of a problem+json answer, for the document (web.Problem
 // carries extension members the reflector cannot see).
 type problemDoc struct {
-	Type      string         `json:"type" required:"true" description:"A link to the problem's documentation."`
-	Title     string         `json:"title" required:"true" description:"Short, localized summary."`
-	Status    int            `json:"status" required:"true"`
-	Detail    string         `json:"detail,omitempty" description:"Localized explanation of this occurrence."`
-	Code      string         `json:"code" required:"true" description:"Stable, machine-readable snake_case code."`
-	Instance  string         `json:"instance,omitempty" description:"The request path."`
-	RequestID string         `json:"requestId" required:"true" description:"Equal to the X-Request-Id response header."`
-	Errors    []fieldErrDoc  `json:"errors,omitempty" description:"One entry per invalid field (validation_failed)."`
-	Extra     map[string]any `json:"-"`
+	Type      string        `json:"type" required:"true" description:"A link to the problem's documentation."`
+	Title     string        `json:"title" required:"true" description:"Short, localized summary."`
+	Status    int           `json:"status" required:"true"`
+	Detail    string        `json:"detail,omitempty" description:"Localized explanation of this occurrence."`
+	Code      string        `json:"code" required:"true" description:"Stable, machine-readable snake_case code."`
+	Instance  string        `json:"instance,omitempty" description:"The request path."`
+	RequestID string        `json:"requestId" required:"true" description:"Equal to the X-Request-Id response header."`
+	Errors    []fieldErrDoc `json:"errors,omitempty" description:"One entry per invalid field (validation_failed)."`
 }
 
 // fieldErrDoc is one entry of a problem's errors.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/subtle"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -83,8 +82,7 @@ func metricsAccess(cfg *config.Config) func(*fiber.Ctx) bool {
 		if open {
 			return true
 		}
-		scheme, token, _ := strings.Cut(c.Get(fiber.HeaderAuthorization), " ")
-		return cfg.MetricsToken != "" && strings.EqualFold(scheme, "Bearer") &&
-			subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), want) == 1
+		token, ok := web.BearerToken(c.Get(fiber.HeaderAuthorization))
+		return ok && cfg.MetricsToken != "" && subtle.ConstantTimeCompare([]byte(token), want) == 1
 	}
 }

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/keelhq/keel/ports"
@@ -10,4 +12,14 @@ import (
 // middleware).
 func Actor(c *fiber.Ctx) (ports.Actor, bool) {
 	return ports.ActorFrom(c.UserContext())
+}
+
+// BearerToken extracts the token of an `Authorization: Bearer` header.
+func BearerToken(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
 }
