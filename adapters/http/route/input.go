@@ -15,6 +15,7 @@ import (
 	"github.com/invopop/validation"
 
 	"github.com/keelhq/keel/adapters/http/web"
+	"github.com/keelhq/keel/platform/validate"
 )
 
 // Field errors of transport-level decoding.
@@ -163,7 +164,7 @@ func (p *plan) decode(c *fiber.Ctx, dst any) error {
 	}
 	if val, ok := dst.(Validator); ok {
 		var verrs validation.Errors
-		err := val.Validate()
+		err := apiFields(val.Validate())
 		if err != nil && !errors.As(err, &verrs) {
 			return err
 		}
@@ -286,4 +287,19 @@ func (pr param) setInt(raw string, field reflect.Value) error {
 func outOfRange(lo, hi *int) error {
 	return validation.NewError("out_of_range", "must be between {{.min}} and {{.max}}").
 		SetParams(map[string]any{"min": *lo, "max": *hi})
+}
+
+// apiFields spells the field names of the domain's validation errors (snake_case, as the
+// use cases name them) as the API does (camelCase); any other error passes unchanged. The
+// adapter's own decoding errors already carry the API's names.
+func apiFields(err error) error {
+	var verrs validation.Errors
+	if !errors.As(err, &verrs) {
+		return err
+	}
+	out := make(validation.Errors, len(verrs))
+	for field, e := range verrs {
+		out[validate.JSONName(field)] = apiFields(e)
+	}
+	return out
 }

@@ -132,7 +132,7 @@ func Op[In, Out any](r Route, h func(c *fiber.Ctx, in *In) (Out, error)) Route {
 		}
 		out, err := h(c, &in)
 		if err != nil {
-			return err
+			return apiFields(err)
 		}
 		if noContent {
 			c.Status(status) // no body: SendStatus would write the status text

@@ -3,6 +3,7 @@ package route_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -355,5 +356,40 @@ func TestAnswersAndDocument(t *testing.T) {
 	}
 	if codes := res["409"].(map[string]any)["x-problem-codes"]; codes == nil {
 		t.Errorf("409 without x-problem-codes: %v", res["409"])
+	}
+}
+
+// The use case's field errors name domain fields (snake_case); the answer spells them as
+// the API does. The adapter's own parameter errors keep the parameter's name as sent.
+func TestFieldNamesSpelledForTheAPI(t *testing.T) {
+	t.Parallel()
+	type in struct {
+		SortBy string `query:"sort_by" json:"-"`
+	}
+	app := newApp(t, route.Op(route.Route{Method: http.MethodGet, Path: "/f"}, func(*fiber.Ctx, *in) (route.NoContent, error) {
+		return route.NoContent{}, fmt.Errorf("change: %w", validation.Errors{
+			"new_password": validation.NewError("invalid_password", "bad"),
+			"address":      validation.Errors{"street_name": validation.ErrRequired},
+		})
+	}))
+	a := call(t, app, httptest.NewRequest(http.MethodGet, "/f", nil))
+	if a.fields["newPassword"] != "invalid_password" || a.fields["address.streetName"] != "required" {
+		t.Errorf("use case's fields: %v", a.fields)
+	}
+	a = call(t, app, httptest.NewRequest(http.MethodGet, "/f?sort_by=%00", nil))
+	if a.fields["sort_by"] != "invalid_characters" {
+		t.Errorf("parameter's field: %v", a.fields)
+	}
+}
+
+// Every GET route answers HEAD too, without a body.
+func TestHeadOnGetRoutes(t *testing.T) {
+	t.Parallel()
+	app := newApp(t, route.Op(route.Route{Method: http.MethodGet, Path: "/h"}, func(*fiber.Ctx, *struct{}) (string, error) {
+		return "body", nil
+	}))
+	a := call(t, app, httptest.NewRequest(http.MethodHead, "/h", nil))
+	if a.status != http.StatusOK || a.body != "" {
+		t.Errorf("HEAD: %d %q", a.status, a.body)
 	}
 }

@@ -106,9 +106,6 @@ func classify(err error, loc *i18n.Localizer) (*Error, []validate.FieldError) {
 		return werr, nil
 	case errors.As(err, &verrs):
 		fields, _ := validate.Fields(verrs, loc)
-		for i := range fields {
-			fields[i].Field = validate.JSONName(fields[i].Field)
-		}
 		return ValidationFailed(len(fields)), fields
 	case errors.As(err, &ferr):
 		return &Error{Status: ferr.Code, Code: codeForStatus(ferr.Code), Err: err}, nil
