@@ -72,7 +72,7 @@ func (r Route) Answers() map[int][]string {
 	if r.Access == Admin {
 		errs = append(errs, &web.Error{Status: http.StatusForbidden, Code: "forbidden"})
 	}
-	if p, _ := newPlan(r.in); p != nil {
+	if p := r.plan; p != nil {
 		if len(p.params) > 0 || p.hasBody {
 			errs = append(errs, web.ValidationFailed(0))
 		}

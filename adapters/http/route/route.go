@@ -83,6 +83,7 @@ type Route struct {
 	Policy func(ports.Actor) error
 
 	in, out     reflect.Type
+	plan        *plan // how Op decodes In; nil for Raw
 	contentType string
 	handle      fiber.Handler
 }
@@ -110,6 +111,7 @@ func Op[In, Out any](r Route, h func(c *fiber.Ctx, in *In) (Out, error)) Route {
 	if err != nil {
 		panic("route " + r.Method + " " + r.Path + ": " + err.Error())
 	}
+	r.plan = p
 	policy := r.Policy
 	noContent := r.out == reflect.TypeFor[NoContent]()
 	if r.Status == 0 {
