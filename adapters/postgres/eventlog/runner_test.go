@@ -236,3 +236,30 @@ func metric(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	}
 	return 0
 }
+
+// A lost LISTEN connection is re-made: commits keep waking the relay at once.
+func TestRunnerRelistens(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	got := f.subscribe(t)
+	f.start(t, f.rdb, eventlog.RunnerOptions{Poll: time.Hour})
+	const listener = "SELECT coalesce(max(pid), 0) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'"
+	first := f.waitCount(t, listener, func(pid int) bool { return pid != 0 }, "listening")
+	if _, err := f.db.Bun.ExecContext(f.ctx, "SELECT pg_terminate_backend(?)", first); err != nil {
+		t.Fatal(err)
+	}
+	f.waitCount(t, listener, func(pid int) bool { return pid != 0 && pid != first }, "listening again")
+	start := time.Now()
+	f.produce(t, "admin")
+	select {
+	case m := <-got:
+		if m.Topic != "admin" || m.Offset != 1 {
+			t.Fatalf("got %s/%d", m.Topic, m.Offset)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("commit to Redis took %s after the reconnection", d)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no wake-up after the LISTEN connection was lost")
+	}
+}
