@@ -263,3 +263,34 @@ func TestRunnerRelistens(t *testing.T) {
 		t.Fatal("no wake-up after the LISTEN connection was lost")
 	}
 }
+
+// BenchmarkRelay measures the relay's throughput: per op, one event recorded in the log
+// and published on the real Redis, in batches of 500 (the worker's batch size).
+func BenchmarkRelay(b *testing.B) {
+	ctx := context.Background()
+	db := pgtest.Open(b)
+	rdb, prefix := redistest.Client(b)
+	relay := eventlog.NewRelay(db.Bun, time.Now)
+	pub := fanout.NewPublisher(rdb, prefix, 0)
+	const batch = 500
+	insert := func(n int) {
+		_, err := db.Bun.NewRaw(`INSERT INTO outbox_events (id, name, topic, payload, created_at)
+SELECT gen_random_uuid(), 'user.updated', 'user:' || (i % 50), '{"id":"x","name":"Some Name"}', now() FROM generate_series(1, ?) i`, n).Exec(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for done := 0; done < b.N; done += batch {
+		n := min(batch, b.N-done)
+		b.StopTimer()
+		insert(n)
+		b.StartTimer()
+		if got, err := relay.Assign(ctx, batch); err != nil || got != n {
+			b.Fatalf("assigned %d of %d: %v", got, n, err)
+		}
+		if got, err := relay.Publish(ctx, batch, pub); err != nil || len(got) != n {
+			b.Fatalf("published %d of %d: %v", len(got), n, err)
+		}
+	}
+}
