@@ -29,6 +29,9 @@ const (
 	// Fail records its window and fails with a message that carries would-be secrets (which
 	// the ledger must not keep).
 	Fail = "test.fail"
+	// Hold records its window and runs until it is cancelled (its timeout is a minute):
+	// a run in progress for as long as a test needs one.
+	Hold = "test.hold"
 )
 
 // Actions returns the probe actions writing through db.
@@ -38,6 +41,14 @@ func Actions(db *bun.DB) []schedule.Action {
 			Run: func(ctx context.Context, w time.Time) error { _, err := record(ctx, db, Tick, w); return err }},
 		{Name: Overrun, Schedule: schedule.Off, Timeout: time.Second, CatchUp: schedule.CatchUpAll, LookBack: time.Minute,
 			Run: func(ctx context.Context, w time.Time) error { return overrun(ctx, db, w) }},
+		{Name: Hold, Schedule: schedule.Off, Timeout: time.Minute,
+			Run: func(ctx context.Context, w time.Time) error {
+				if _, err := record(ctx, db, Hold, w); err != nil {
+					return err
+				}
+				<-ctx.Done()
+				return ctx.Err()
+			}},
 		{Name: Fail, Schedule: schedule.Off, Timeout: 5 * time.Second,
 			Run: func(ctx context.Context, w time.Time) error {
 				if _, err := record(ctx, db, Fail, w); err != nil {
