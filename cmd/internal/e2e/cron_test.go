@@ -101,6 +101,20 @@ func TestCronThreeInstancesRunEachWindowOnce(t *testing.T) {
 		pids[c.PID()] = true
 	}
 	waitWindows(t, db, "test.tick", 8, time.Minute)
+	// The leader's /metrics counts the runs, failures, durations and lag.
+	metrics := ""
+	for _, c := range crons {
+		metrics += string(do(t, "GET", c.URL+"/metrics", nil).Body)
+	}
+	for _, want := range []string{
+		`keel_cron_runs_total{action="test.tick",status="succeeded"}`,
+		`keel_cron_run_duration_seconds_count{action="auth.purge_sessions"}`,
+		`keel_cron_schedule_lag_seconds_bucket{action="auth.purge_tokens",le=`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("no instance's /metrics has %s", want)
+		}
+	}
 	for _, c := range crons {
 		if code := c.Stop(15 * time.Second); code != 0 {
 			t.Errorf("cron exited %d\n%s", code, tail(c.Output()))
