@@ -14,3 +14,5 @@ CREATE TABLE cron_runs (
 CREATE UNIQUE INDEX cron_runs_window_key ON cron_runs (action, window_at);
 CREATE INDEX cron_runs_action_idx ON cron_runs (action, id);
 CREATE INDEX cron_runs_status_idx ON cron_runs (status, id);
+-- Runs in progress, looked up before every run (few rows: at most one per action).
+CREATE INDEX cron_runs_running_idx ON cron_runs (action) WHERE status = 'running';
