@@ -384,6 +384,17 @@ func TestCronTimeoutAndOneShotRuns(t *testing.T) {
 	if code, err := hold.Wait(15 * time.Second); code == 0 || err != nil {
 		t.Errorf("interrupted cron run: exit %d, %v\n%s", code, err, hold.Output())
 	}
+	// A bad CRON_SCHEDULES stops cron at start-up, naming what is wrong.
+	for bad, named := range map[string]string{
+		"nope=off":                `CRON_SCHEDULES names \"nope\", which is no scheduled action`,
+		"test.tick=@every banana": `scheduled action test.tick: schedule \"@every banana\"`,
+	} {
+		p := proctest.Start(t, s.bins["cron"], proctest.Options{Env: append(s.env[:len(s.env):len(s.env)], "CRON_SCHEDULES="+bad)})
+		if code, err := p.Wait(startTimeout); code == 0 || err != nil || !strings.Contains(p.Output(), named) {
+			t.Errorf("cron with CRON_SCHEDULES=%s: exit %d, %v; want it refused naming %s\n%s", bad, code, err, named, tail(p.Output()))
+		}
+	}
+
 	held := ledger(t, db, "test.hold")
 	if len(held) != 1 || held[0].Status != "failed" || !strings.Contains(held[0].Error, "interrupted") || len(probes(t, db, "test.hold")) != 1 {
 		t.Errorf("ledger of test.hold: %+v, want one interrupted run (the refused one left no row)", held)
