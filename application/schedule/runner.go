@@ -30,6 +30,11 @@ type Runner struct {
 	Clock    ports.Clock
 	Observer Observer
 	Log      *slog.Logger
+	// StepDown is how long a process that lost the action's lock (its database session
+	// ended) may go on running the action before it notices and cancels the run: the
+	// elector's step-down time. A run found in progress is recorded interrupted, and the
+	// action run again, only after it, so that the two never overlap.
+	StepDown time.Duration
 }
 
 // Run runs e for window as instance; manual marks a one-shot run. It returns ErrBusy when
@@ -44,14 +49,10 @@ func (r *Runner) Run(ctx context.Context, locks Locks, e Entry, window time.Time
 		return Run{}, ErrBusy
 	}
 	defer unlock()
-	now := r.Clock.Now()
-	// Holding the lock, no run of e is in progress: a row still running was left by an
-	// instance that stopped in the middle of it.
-	if n, err := r.Ledger.Abandon(ctx, e.Name, "interrupted: the instance running it stopped", kernel.Timestamp(now)); err != nil {
+	if err := r.abandon(ctx, e); err != nil {
 		return Run{}, err
-	} else if n > 0 {
-		r.Log.Warn("scheduled run interrupted by a stop recorded failed", slog.String("action", e.Name), slog.Int64("runs", n))
 	}
+	now := r.Clock.Now()
 	run := Run{
 		ID: kernel.NewID(), Action: e.Name, Window: kernel.Timestamp(window), Manual: manual,
 		Status: StatusRunning, StartedAt: kernel.Timestamp(now), Instance: instance,
@@ -73,6 +74,27 @@ func (r *Runner) Run(ctx context.Context, locks Locks, e Entry, window time.Time
 	}
 	r.report(run)
 	return run, nil
+}
+
+// abandon records failed the runs of e left running by a process that lost the action's
+// lock (it died, or its session ended): holding the lock, no run of e can be in progress
+// once that process has had StepDown to notice.
+func (r *Runner) abandon(ctx context.Context, e Entry) error {
+	stale, err := r.Ledger.List(ctx, Filter{Action: e.Name, Status: StatusRunning}, kernel.Page{Limit: 1})
+	if err != nil || len(stale) == 0 {
+		return err
+	}
+	r.Log.Warn("a run of the action was left running; waiting for its process to step down",
+		slog.String("action", e.Name), slog.String("instance", stale[0].Instance), slog.Duration("wait", r.StepDown))
+	sleep(ctx, r.StepDown)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	n, err := r.Ledger.Abandon(ctx, e.Name, "interrupted: the instance running it stopped", kernel.Timestamp(r.Clock.Now()))
+	if n > 0 {
+		r.Log.Warn("runs interrupted by a stop recorded failed", slog.String("action", e.Name), slog.Int64("runs", n))
+	}
+	return err
 }
 
 // execute runs the action within its timeout and classifies the outcome.

@@ -144,8 +144,13 @@ func TestRunNowBusyAndAbandoned(t *testing.T) {
 	if _, err := r.ledger.Begin(ctx, stale); err != nil {
 		t.Fatal(err)
 	}
+	r.sched.Runner.StepDown = 200 * time.Millisecond
+	start := time.Now()
 	if _, err := r.sched.RunNow(ctx, r.locks, "a"); err != nil {
 		t.Fatal(err)
+	}
+	if took := time.Since(start); took < 200*time.Millisecond {
+		t.Errorf("ran %s after finding a run in progress, want after the %s step-down", took, r.sched.Runner.StepDown)
 	}
 	for _, run := range r.ledger.Runs() {
 		if run.ID == stale.ID && (run.Status != schedule.StatusFailed || !strings.Contains(run.Error, "interrupted")) {

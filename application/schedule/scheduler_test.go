@@ -52,7 +52,6 @@ func byWindow(t *testing.T, l *scheduletest.Ledger, action string) map[time.Time
 	return out
 }
 
-
 // On becoming leader, the scheduler runs the windows missed since the ledger's last one, as
 // each action's policy says: every one, or the latest with the rest recorded skipped.
 func TestSchedulerCatchesUp(t *testing.T) {

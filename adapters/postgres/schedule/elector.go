@@ -29,6 +29,10 @@ const (
 	callTimeout  = 5 * time.Second
 )
 
+// StepDown bounds how long a leader whose session ended goes on believing it leads: until
+// its next ping fails. Its runs are cancelled then.
+const StepDown = pingInterval + pingTimeout
+
 // keepalive makes the server notice a leader it can no longer reach within seconds (a
 // dead peer otherwise holds its session, and the lock, until TCP gives up: hours), so a
 // follower takes over within about 5 s of the leader losing its connection.

@@ -59,7 +59,7 @@ func newScheduler(reg *schedule.Registry, ledger schedule.Ledger, obs schedule.O
 	host, _ := os.Hostname()
 	return &schedule.Scheduler{
 		Registry: reg,
-		Runner:   &schedule.Runner{Ledger: ledger, Clock: clock, Observer: obs, Log: log},
+		Runner:   &schedule.Runner{Ledger: ledger, Clock: clock, Observer: obs, Log: log, StepDown: pgschedule.StepDown},
 		Elector:  pgschedule.NewElector(db.Pool.Config().ConnConfig, log),
 		Clock:    clock,
 		Instance: fmt.Sprintf("%s:%d", host, os.Getpid()),
