@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"context"
+	"net/url"
 	"regexp"
 	"strings"
 	"syscall"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/keelhq/keel/platform/testkit/faultproxy"
 	"github.com/keelhq/keel/platform/testkit/proctest"
 )
 
@@ -242,6 +244,51 @@ func TestCronLeaderKilledAnotherTakesOver(t *testing.T) {
 	}
 	t.Logf("takeover %s after SIGKILL; after the second kill %d missed windows caught up; %d windows in all",
 		takeover.Round(time.Millisecond), missed, len(rows))
+}
+
+// The leader loses its database connection (every connection reset, new ones refused):
+// it steps down, another instance leads within 10 s, and every window still runs once.
+func TestCronLeaderLosesDatabase(t *testing.T) {
+	t.Parallel()
+	s, db := cronStack(t, "test.tick=@every 1s")
+	u, err := url.Parse(idEnv(s, "DATABASE_URL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := faultproxy.New(t, u.Host)
+	u.Host = proxy.Addr()
+	a := s.start("cron", "DATABASE_URL="+u.String())
+	waitWindows(t, db, "test.tick", 2, time.Minute)
+	b := s.start("cron")
+	rows := ledger(t, db, "test.tick")
+	if pidOf(t, rows[len(rows)-1].Instance) != a.PID() {
+		t.Fatalf("the first instance is not leading: %+v", rows[len(rows)-1])
+	}
+
+	cut := time.Now()
+	proxy.Cut()
+	first := newLeaderRun(t, db, rows[len(rows)-1].Instance, 15*time.Second)
+	if pidOf(t, first.Instance) != b.PID() {
+		t.Fatalf("after the cut, windows run by %s", first.Instance)
+	}
+	if took := first.Started.Sub(cut); took > 10*time.Second {
+		t.Errorf("the other instance led %s after the cut, want within 10s", took)
+	}
+	waitLeaderRuns(t, db, first.Instance, 3)
+	proxy.Restore()
+	for _, c := range []*node{a, b} {
+		c.Stop(15 * time.Second)
+	}
+	rows = ledger(t, db, "test.tick")
+	wantContiguous(t, "test.tick", rows)
+	ticks := probes(t, db, "test.tick")
+	for _, r := range rows {
+		interrupted := r.Status == "failed" && strings.Contains(r.Error, "interrupted") && ticks[r.Window] <= 1
+		if !interrupted && (r.Status != "succeeded" || ticks[r.Window] != 1) {
+			t.Errorf("window %s: %s by %s (%q), ran %d times", r.Window.Format(time.RFC3339), r.Status, r.Instance, r.Error, ticks[r.Window])
+		}
+	}
+	t.Logf("after the cut, the other instance led within %s", first.Started.Sub(cut).Round(time.Millisecond))
 }
 
 // leader is the node leading the scheduler and its instance name.
