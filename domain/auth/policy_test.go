@@ -93,8 +93,12 @@ func (u untouchable) ConsumeOneTimeToken(context.Context, []byte, string, time.T
 	return uuid.Nil, u.touched("ConsumeOneTimeToken")
 }
 
-func (u untouchable) Prune(context.Context, time.Time) (int64, error) {
-	return 0, u.touched("Prune")
+func (u untouchable) PurgeSessions(context.Context, time.Time, int) (int64, error) {
+	return 0, u.touched("PurgeSessions")
+}
+
+func (u untouchable) PurgeOneTimeTokens(context.Context, time.Time, int) (int64, error) {
+	return 0, u.touched("PurgeOneTimeTokens")
 }
 
 var (

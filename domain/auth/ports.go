@@ -62,9 +62,12 @@ type Store interface {
 	// returns its user; ErrInvalidOrExpiredToken otherwise.
 	ConsumeOneTimeToken(ctx context.Context, hash []byte, purpose string, now time.Time) (uuid.UUID, error)
 
-	// Prune deletes sessions that ended before `before`, with their tokens, and one-time
-	// tokens that expired before it; it returns how many rows went.
-	Prune(ctx context.Context, before time.Time) (int64, error)
+	// PurgeSessions deletes up to limit sessions that expired or were revoked before
+	// `before`, with their refresh tokens, and returns how many sessions went.
+	PurgeSessions(ctx context.Context, before time.Time, limit int) (int64, error)
+	// PurgeOneTimeTokens deletes up to limit one-time tokens that expired or were used
+	// before `before`, and returns how many went.
+	PurgeOneTimeTokens(ctx context.Context, before time.Time, limit int) (int64, error)
 }
 
 // SessionState is what every authenticated request needs to know of its session now.

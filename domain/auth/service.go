@@ -28,6 +28,8 @@ type Deps struct {
 	Lifetimes Lifetimes
 	// LinkBase is the web client's origin that e-mailed links point to.
 	LinkBase string
+	// PurgeBatch, when set, is how many rows one purge statement deletes (PurgeBatch).
+	PurgeBatch int
 }
 
 // Service holds the auth context's actions.

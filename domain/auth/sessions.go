@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -135,8 +136,41 @@ func (s *Service) EraseCredentials(ctx context.Context, userID uuid.UUID) error 
 	return nil
 }
 
-// PruneExpired deletes sessions and tokens that ended more than the retention ago; it is
-// the auth.prune_expired scheduled action.
-func (s *Service) PruneExpired(ctx context.Context) (int64, error) {
-	return s.Store.Prune(ctx, s.Clock.Now().Add(-s.Lifetimes.Idle))
+// Purging is bounded: one statement deletes at most PurgeBatch rows (Deps.PurgeBatch
+// overrides it), one run at most PurgeBatches statements; what is left waits for the next
+// run.
+const (
+	PurgeBatch   = 500
+	PurgeBatches = 100
+)
+
+// PurgeSessions deletes the sessions that expired or were revoked more than the idle
+// lifetime ago, with their refresh tokens, in batches, and returns how many sessions went;
+// it is the auth.purge_sessions scheduled action.
+func (s *Service) PurgeSessions(ctx context.Context) (int64, error) {
+	return s.purge(ctx, s.Store.PurgeSessions)
+}
+
+// PurgeTokens deletes the password-reset and verification tokens that expired or were used
+// more than the idle lifetime ago, in batches, and returns how many went; it is the
+// auth.purge_tokens scheduled action.
+func (s *Service) PurgeTokens(ctx context.Context) (int64, error) {
+	return s.purge(ctx, s.Store.PurgeOneTimeTokens)
+}
+
+func (s *Service) purge(ctx context.Context, batch func(ctx context.Context, before time.Time, limit int) (int64, error)) (int64, error) {
+	before := s.Clock.Now().Add(-s.Lifetimes.Idle)
+	size := s.PurgeBatch
+	if size <= 0 {
+		size = PurgeBatch
+	}
+	var total int64
+	for range PurgeBatches {
+		n, err := batch(ctx, before, size)
+		total += n
+		if err != nil || n < int64(size) {
+			return total, err
+		}
+	}
+	return total, nil
 }

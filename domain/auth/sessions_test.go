@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/keelhq/keel/domain/auth"
+	"github.com/keelhq/keel/domain/auth/authtest"
 	"github.com/keelhq/keel/domain/kernel"
 	"github.com/keelhq/keel/ports"
 )
@@ -278,13 +280,80 @@ func TestAccessForUserContext(t *testing.T) {
 	}
 }
 
-func TestPruneExpired(t *testing.T) {
+// The purges remove what ended before now - idle lifetime (sessions with their refresh
+// tokens; used or expired one-time tokens), nothing else, in bounded batches.
+func TestPurges(t *testing.T) {
 	e := newEnv(t)
-	n, err := e.svc.PruneExpired(context.Background())
-	if err != nil || n != 7 {
-		t.Fatalf("PruneExpired = %d, %v", n, err)
+	e.svc.PurgeBatch = 2
+	cut := t0.Add(-lifetimes.Idle)
+	old, recent := cut.Add(-time.Minute), cut.Add(time.Minute)
+	uid := kernel.NewID()
+	sessions := map[string]auth.SessionRecord{
+		"expired long ago": {ExpiresAt: old},
+		"revoked long ago": {ExpiresAt: t0.Add(time.Hour), RevokedAt: old},
+		"expired, revoked": {ExpiresAt: old, RevokedAt: recent},
+		"expired lately":   {ExpiresAt: recent},
+		"revoked lately":   {ExpiresAt: t0.Add(time.Hour), RevokedAt: recent},
+		"active":           {ExpiresAt: t0.Add(time.Hour)},
 	}
-	if len(e.store.Pruned) != 1 || !e.store.Pruned[0].Equal(t0.Add(-lifetimes.Idle)) {
-		t.Errorf("Prune(%v), want now - idle = %v", e.store.Pruned, t0.Add(-lifetimes.Idle))
+	for name, r := range sessions {
+		r.ID, r.UserID, r.CreatedAt, r.LastUsedAt = kernel.NewID(), uid, old.Add(-time.Hour), old
+		e.store.Sessions[r.ID] = r
+		e.store.Refresh = append(e.store.Refresh, auth.RefreshToken{ID: kernel.NewID(), SessionID: r.ID, Hash: []byte(name)})
+		sessions[name] = r
+	}
+	tokens := []authtest.OneTime{
+		{OneTimeToken: auth.OneTimeToken{Purpose: auth.PurposePasswordReset, ExpiresAt: old}},                       // gone
+		{OneTimeToken: auth.OneTimeToken{Purpose: auth.PurposeEmailVerify, ExpiresAt: t0}, Used: true, UsedAt: old}, // gone
+		{OneTimeToken: auth.OneTimeToken{Purpose: auth.PurposeEmailVerify, ExpiresAt: t0}, Used: true, UsedAt: recent},
+		{OneTimeToken: auth.OneTimeToken{Purpose: auth.PurposePasswordReset, ExpiresAt: recent}},
+		{OneTimeToken: auth.OneTimeToken{Purpose: auth.PurposePasswordReset, ExpiresAt: t0.Add(time.Hour)}},
+	}
+	for i := range tokens {
+		tokens[i].ID, tokens[i].UserID = kernel.NewID(), uid
+	}
+	e.store.OneTime = append(e.store.OneTime, tokens...)
+
+	if n, err := e.svc.PurgeSessions(context.Background()); err != nil || n != 3 {
+		t.Fatalf("PurgeSessions = %d, %v; want 3", n, err)
+	}
+	for name, r := range sessions {
+		_, kept := e.store.Sessions[r.ID]
+		if want := !strings.Contains(name, "long ago") && name != "expired, revoked"; kept != want {
+			t.Errorf("session %q kept = %v, want %v", name, kept, want)
+		}
+	}
+	if len(e.store.Refresh) != 3 {
+		t.Errorf("%d refresh tokens left, want the 3 of the kept sessions", len(e.store.Refresh))
+	}
+	if n, err := e.svc.PurgeTokens(context.Background()); err != nil || n != 2 {
+		t.Fatalf("PurgeTokens = %d, %v; want 2", n, err)
+	}
+	if len(e.store.OneTime) != 3 || e.store.OneTime[0].ID != tokens[2].ID {
+		t.Errorf("one-time tokens left: %+v, want the last 3", e.store.OneTime)
+	}
+	for _, at := range e.store.Purged {
+		if !at.Equal(cut) {
+			t.Errorf("purged before %v, want now - idle = %v", at, cut)
+		}
+	}
+	// Idempotent: nothing more to do.
+	if n, err := e.svc.PurgeSessions(context.Background()); err != nil || n != 0 {
+		t.Errorf("second PurgeSessions = %d, %v", n, err)
+	}
+}
+
+// One run deletes at most PurgeBatches batches; the next run goes on.
+func TestPurgeIsBounded(t *testing.T) {
+	e := newEnv(t)
+	e.svc.PurgeBatch = 1
+	for range auth.PurgeBatches + 5 {
+		e.store.OneTime = append(e.store.OneTime, authtest.OneTime{OneTimeToken: auth.OneTimeToken{ID: kernel.NewID(), ExpiresAt: t0.Add(-lifetimes.Idle - time.Hour)}})
+	}
+	if n, err := e.svc.PurgeTokens(context.Background()); err != nil || n != auth.PurgeBatches {
+		t.Fatalf("PurgeTokens = %d, %v; want %d", n, err, auth.PurgeBatches)
+	}
+	if n, err := e.svc.PurgeTokens(context.Background()); err != nil || n != 5 {
+		t.Fatalf("second PurgeTokens = %d, %v; want 5", n, err)
 	}
 }

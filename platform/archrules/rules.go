@@ -92,6 +92,9 @@ var pureLibraries = []string{
 	// table-driven functions from the Go project, no I/O.
 	"golang.org/x/text/unicode/norm",
 	"golang.org/x/net/idna",
+	// Cron expressions, for application/schedule's schedules: only its parser and the
+	// schedules' Next are used (pure arithmetic on times); its runner is not.
+	"github.com/robfig/cron/v3",
 }
 
 // PureLibraries returns the third-party import paths that domain, ports and application may

@@ -62,6 +62,7 @@ type Config struct {
 	Mail      Mail      `envPrefix:"MAIL_"`
 	Auth      Auth      `envPrefix:"AUTH_"`
 	RateLimit RateLimit `envPrefix:"RATE_LIMIT_"`
+	Cron      Cron      `envPrefix:"CRON_"`
 
 	CORSAllowedOrigins []string `env:"CORS_ALLOWED_ORIGINS"`
 	WSAllowedOrigins   []string `env:"WS_ALLOWED_ORIGINS"`
@@ -162,6 +163,13 @@ type Mail struct {
 	SMTPTLS      string `env:"SMTP_TLS" envDefault:"starttls"`
 	// LinkBaseURL is where links in e-mails point (the web client's origin).
 	LinkBaseURL string `env:"LINK_BASE_URL" envDefault:"http://localhost:3000"`
+}
+
+// Cron holds the scheduler's settings.
+type Cron struct {
+	// Schedules overrides actions' schedules: "name=@every 1h,name=off" (checked against
+	// the registered actions when the cron process assembles them).
+	Schedules string `env:"SCHEDULES"`
 }
 
 // Redis holds the Redis settings. An empty URL disables Redis (single-instance mode).

@@ -75,23 +75,26 @@ func (s *Store) ConsumeOneTimeToken(ctx context.Context, hash []byte, purpose st
 	return userID, nil
 }
 
-// pruneSQL deletes, in one statement, the sessions that expired or were revoked before
-// ?0 (their refresh tokens cascade) and the one-time tokens that expired or were used
-// before it, and counts the sessions and one-time tokens deleted.
-const pruneSQL = `
-WITH s AS (
-	DELETE FROM sessions WHERE expires_at < ?0 OR revoked_at < ?0 RETURNING 1
-), o AS (
-	DELETE FROM one_time_tokens WHERE expires_at < ?0 OR used_at < ?0 RETURNING 1
-)
-SELECT (SELECT count(*) FROM s) + (SELECT count(*) FROM o)`
-
-// Prune implements auth.Store. The count covers sessions and one-time tokens; the refresh
-// tokens removed with their sessions are not counted.
-func (s *Store) Prune(ctx context.Context, before time.Time) (int64, error) {
-	var n int64
-	if err := postgres.Conn(ctx, s.db).NewRaw(pruneSQL, before).Scan(ctx, &n); err != nil {
-		return 0, fmt.Errorf("prune sessions and tokens: %w", err)
+// PurgeSessions implements auth.Store: one statement deletes up to limit sessions that
+// expired or were revoked before `before`; their refresh tokens cascade.
+func (s *Store) PurgeSessions(ctx context.Context, before time.Time, limit int) (int64, error) {
+	const q = `DELETE FROM sessions WHERE id IN (
+		SELECT id FROM sessions WHERE expires_at < ?0 OR revoked_at < ?0 LIMIT ?1 FOR UPDATE SKIP LOCKED)`
+	res, err := postgres.Conn(ctx, s.db).NewRaw(q, before, limit).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("purge sessions: %w", err)
 	}
-	return n, nil
+	return res.RowsAffected()
+}
+
+// PurgeOneTimeTokens implements auth.Store: one statement deletes up to limit one-time
+// tokens that expired or were used before `before`.
+func (s *Store) PurgeOneTimeTokens(ctx context.Context, before time.Time, limit int) (int64, error) {
+	const q = `DELETE FROM one_time_tokens WHERE id IN (
+		SELECT id FROM one_time_tokens WHERE expires_at < ?0 OR used_at < ?0 LIMIT ?1 FOR UPDATE SKIP LOCKED)`
+	res, err := postgres.Conn(ctx, s.db).NewRaw(q, before, limit).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("purge one-time tokens: %w", err)
+	}
+	return res.RowsAffected()
 }

@@ -98,7 +98,8 @@ func TestConsumeOneTimeTokenRace(t *testing.T) {
 	}
 }
 
-func TestPrune(t *testing.T) {
+// The purges remove what ended before the cut-off, and nothing else, in batches.
+func TestPurges(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	uid := f.user(t, kernel.RoleUser, "active")
@@ -112,6 +113,7 @@ func TestPrune(t *testing.T) {
 	}
 	kept := []*auth.Session{
 		f.session(t, uid, old, f.now.Add(time.Hour), soon), // revoked after
+		f.session(t, uid, old, soon, never),                // expired after
 		f.activeSession(t, uid),
 	}
 	for i, s := range append(gone, kept...) {
@@ -122,26 +124,44 @@ func TestPrune(t *testing.T) {
 	}
 	f.oneTimeToken(t, uid, auth.PurposePasswordReset, "expired", old, never)             // gone
 	f.oneTimeToken(t, uid, auth.PurposePasswordReset, "used", f.now.Add(time.Hour), old) // gone
+	f.oneTimeToken(t, uid, auth.PurposeEmailVerify, "used old, expired", old, old)       // gone
 	f.oneTimeToken(t, uid, auth.PurposeEmailVerify, "used soon", f.now.Add(time.Hour), soon)
+	f.oneTimeToken(t, uid, auth.PurposeEmailVerify, "expires soon", soon, never)
 	f.oneTimeToken(t, uid, auth.PurposeEmailVerify, "live", f.now.Add(time.Hour), never)
 
-	n, err := f.store.Prune(f.ctx, before)
-	if err != nil {
-		t.Fatal(err)
+	// Batches of 2: 3 sessions take two statements, the second one short.
+	if n, err := f.store.PurgeSessions(f.ctx, before, 2); err != nil || n != 2 {
+		t.Fatalf("first batch = %d, %v; want 2", n, err)
 	}
-	if n != int64(len(gone))+2 {
-		t.Errorf("Prune = %d, want %d", n, len(gone)+2)
+	if n, err := f.store.PurgeSessions(f.ctx, before, 2); err != nil || n != 1 {
+		t.Fatalf("second batch = %d, %v; want 1", n, err)
 	}
-	if got := f.count(t, "sessions", "TRUE"); got != 2 {
-		t.Errorf("%d sessions left, want 2", got)
+	for _, s := range gone {
+		if f.count(t, "sessions", "id = ?", s.ID()) != 0 || f.count(t, "refresh_tokens", "session_id = ?", s.ID()) != 0 {
+			t.Errorf("session %s or its refresh token is still there", s.ID())
+		}
 	}
-	if got := f.count(t, "refresh_tokens", "TRUE"); got != 2 {
-		t.Errorf("%d refresh tokens left, want 2 (the rest cascade)", got)
+	for _, s := range kept {
+		if f.count(t, "sessions", "id = ?", s.ID()) != 1 || f.count(t, "refresh_tokens", "session_id = ?", s.ID()) != 1 {
+			t.Errorf("session %s or its refresh token went", s.ID())
+		}
 	}
-	if got := f.count(t, "one_time_tokens", "TRUE"); got != 2 {
-		t.Errorf("%d one-time tokens left, want 2", got)
+	if n, err := f.store.PurgeOneTimeTokens(f.ctx, before, 100); err != nil || n != 3 {
+		t.Fatalf("PurgeOneTimeTokens = %d, %v; want 3", n, err)
 	}
-	if n, err := f.store.Prune(f.ctx, before); err != nil || n != 0 {
-		t.Errorf("second prune = %d, %v; want 0", n, err)
+	for _, secret := range []string{"used soon", "expires soon", "live"} {
+		if f.count(t, "one_time_tokens", "token_hash = ?", auth.HashToken(secret)) != 1 {
+			t.Errorf("token %q went", secret)
+		}
+	}
+	if got := f.count(t, "one_time_tokens", "TRUE"); got != 3 {
+		t.Errorf("%d one-time tokens left, want 3", got)
+	}
+	// Idempotent.
+	if n, err := f.store.PurgeSessions(f.ctx, before, 2); err != nil || n != 0 {
+		t.Errorf("third batch = %d, %v; want 0", n, err)
+	}
+	if n, err := f.store.PurgeOneTimeTokens(f.ctx, before, 100); err != nil || n != 0 {
+		t.Errorf("second token purge = %d, %v; want 0", n, err)
 	}
 }

@@ -30,7 +30,7 @@ import (
 )
 
 // Auth is the auth context: credentials, sessions and tokens, /v1/auth, its e-mail jobs,
-// its pruning action and session.* events. It reads accounts through identity.Accounts,
+// its purge actions and session.* events. It reads accounts through identity.Accounts,
 // and provides the use cases that span it and the user context (registration, e-mail
 // verification).
 var Auth = fx.Module("auth",
@@ -50,7 +50,8 @@ var Auth = fx.Module("auth",
 		Routes(newAuthRoutes),
 		JobHandler(func(a *auth.Service) jobs.Registration { return jobs.Handle(a.WorkPasswordReset) }),
 		JobHandler(func(a *auth.Service) jobs.Registration { return jobs.Handle(a.WorkEmailVerification) }),
-		Action(pruneExpired),
+		Action(purgeSessions),
+		Action(purgeTokens),
 		EventEncoding(httpauth.EventData),
 	),
 )
@@ -142,15 +143,24 @@ func newAuthRoutes(d authRoutesDeps) []route.Route {
 	return h.Routes()
 }
 
-// pruneExpired deletes sessions and tokens that ended long ago.
-func pruneExpired(a *auth.Service, log *slog.Logger) schedule.Action {
+// purgeSessions and purgeTokens are the auth context's scheduled actions.
+func purgeSessions(a *auth.Service, log *slog.Logger) schedule.Action {
 	return schedule.Action{
-		Name: "auth.prune_expired", Spec: "17 * * * *", Timeout: 5 * time.Minute,
-		Run: func(ctx context.Context) error {
-			n, err := a.PruneExpired(ctx)
-			if err == nil {
-				log.InfoContext(ctx, "pruned expired sessions and tokens", slog.Int64("rows", n))
-			}
+		Name: "auth.purge_sessions", Schedule: "17 * * * *", Timeout: 5 * time.Minute, Jitter: 30 * time.Second,
+		Run: func(ctx context.Context, _ time.Time) error {
+			n, err := a.PurgeSessions(ctx)
+			log.InfoContext(ctx, "purged ended sessions", slog.Int64("sessions", n))
+			return err
+		},
+	}
+}
+
+func purgeTokens(a *auth.Service, log *slog.Logger) schedule.Action {
+	return schedule.Action{
+		Name: "auth.purge_tokens", Schedule: "47 * * * *", Timeout: 5 * time.Minute, Jitter: 30 * time.Second,
+		Run: func(ctx context.Context, _ time.Time) error {
+			n, err := a.PurgeTokens(ctx)
+			log.InfoContext(ctx, "purged used and expired one-time tokens", slog.Int64("tokens", n))
 			return err
 		},
 	}

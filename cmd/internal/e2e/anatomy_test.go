@@ -54,7 +54,7 @@ func TestCronListBuildsNoPasswordHash(t *testing.T) {
 		"AUTH_ARGON2_MEMORY="+strconv.Itoa(hashMiB*1024), "AUTH_ARGON2_ITERATIONS=1")
 
 	code, out, rss := measure(t, s.bins["cron"], env, nil, "list")
-	if code != 0 || !strings.Contains(out, "auth.prune_expired") {
+	if code != 0 || !strings.Contains(out, "auth.purge_sessions") {
 		t.Fatalf("cron list: exit %d\n%s", code, out)
 	}
 	if rss >= hashMiB/2 {

@@ -159,11 +159,11 @@ func TestFoundationCronCommands(t *testing.T) {
 	t.Parallel()
 	s := newStack(t)
 	code, out := s.run("cron", "", "list")
-	if code != 0 || !strings.Contains(out, "auth.prune_expired") {
+	if code != 0 || !strings.Contains(out, "auth.purge_sessions") {
 		t.Fatalf("cron list: exit %d\n%s", code, out)
 	}
-	if code, out := s.run("cron", "", "run", "auth.prune_expired"); code != 0 {
-		t.Fatalf("cron run auth.prune_expired: exit %d\n%s", code, out)
+	if code, out := s.run("cron", "", "run", "auth.purge_sessions"); code != 0 {
+		t.Fatalf("cron run auth.purge_sessions: exit %d\n%s", code, out)
 	}
 	code, out = s.run("cron", "", "run", "nope")
 	if code == 0 || !strings.Contains(out, "nope") {

@@ -17,7 +17,8 @@ import (
 // OneTime is a stored one-time token and whether it was used.
 type OneTime struct {
 	auth.OneTimeToken
-	Used bool
+	Used   bool
+	UsedAt time.Time
 }
 
 // Store is an in-memory auth.Store. It keeps records, so callers' changes reach it only
@@ -29,8 +30,8 @@ type Store struct {
 	Sessions  map[uuid.UUID]auth.SessionRecord
 	Refresh   []auth.RefreshToken
 	OneTime   []OneTime
-	// Pruned holds the cut-off times Prune was called with.
-	Pruned []time.Time
+	// Purged holds the cut-off times the purges were called with.
+	Purged []time.Time
 	// SessionErr, when set, is returned by SessionForUpdate and RevokeSession.
 	SessionErr error
 	// Fail maps a method name to the error it returns instead of doing anything.
@@ -305,17 +306,46 @@ func (s *Store) ConsumeOneTimeToken(_ context.Context, hash []byte, purpose stri
 	defer s.mu.Unlock()
 	for i, t := range s.OneTime {
 		if bytes.Equal(t.Hash, hash) && t.Purpose == purpose && !t.Used && now.Before(t.ExpiresAt) {
-			s.OneTime[i].Used = true
+			s.OneTime[i].Used, s.OneTime[i].UsedAt = true, now
 			return t.UserID, nil
 		}
 	}
 	return uuid.Nil, auth.ErrInvalidOrExpiredToken
 }
 
-// Prune implements auth.Store: it records the cut-off and reports 7 rows pruned.
-func (s *Store) Prune(_ context.Context, before time.Time) (int64, error) {
+// PurgeSessions implements auth.Store: up to limit sessions that expired or were revoked
+// before `before` go, with their refresh tokens.
+func (s *Store) PurgeSessions(_ context.Context, before time.Time, limit int) (int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.Pruned = append(s.Pruned, before)
-	return 7, nil
+	s.Purged = append(s.Purged, before)
+	var n int64
+	for id, r := range s.Sessions {
+		if n == int64(limit) {
+			break
+		}
+		if r.ExpiresAt.Before(before) || (!r.RevokedAt.IsZero() && r.RevokedAt.Before(before)) {
+			delete(s.Sessions, id)
+			s.Refresh = slices.DeleteFunc(s.Refresh, func(t auth.RefreshToken) bool { return t.SessionID == id })
+			n++
+		}
+	}
+	return n, nil
+}
+
+// PurgeOneTimeTokens implements auth.Store: up to limit tokens that expired or were used
+// before `before` go.
+func (s *Store) PurgeOneTimeTokens(_ context.Context, before time.Time, limit int) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Purged = append(s.Purged, before)
+	var n int64
+	s.OneTime = slices.DeleteFunc(s.OneTime, func(t OneTime) bool {
+		gone := n < int64(limit) && (t.ExpiresAt.Before(before) || (t.Used && t.UsedAt.Before(before)))
+		if gone {
+			n++
+		}
+		return gone
+	})
+	return n, nil
 }
