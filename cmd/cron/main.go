@@ -38,7 +38,7 @@ type deps struct {
 }
 
 func main() {
-	modules := []fx.Option{boot.Platform, boot.Mail, boot.Core, boot.Contexts}
+	modules := []fx.Option{boot.Platform, boot.Mail, boot.Core, boot.Contexts, boot.EventLog}
 	args := os.Args[1:]
 	switch {
 	case len(args) == 0:

@@ -11,6 +11,7 @@ import (
 
 	"github.com/keelhq/keel/adapters/postgres/eventlog"
 	"github.com/keelhq/keel/adapters/redis/fanout"
+	"github.com/keelhq/keel/application/schedule"
 	"github.com/keelhq/keel/platform/config"
 	"github.com/keelhq/keel/platform/database"
 )
@@ -43,3 +44,22 @@ var Relay = fx.Module("relay",
 		return nil
 	}),
 )
+
+// EventLog contributes the durable event log's housekeeping to cron: events.prune removes
+// the published entries past their replay retention (EVENTS_RETENTION and
+// EVENTS_RETENTION_COUNT), in bounded batches.
+var EventLog = fx.Module("eventlog",
+	fx.Provide(Action(pruneEvents)),
+)
+
+func pruneEvents(cfg *config.Config, db *database.DB, log *slog.Logger) schedule.Action {
+	p := eventlog.NewPruner(db.Bun, eventlog.Retention{Age: cfg.Events.Retention, Count: cfg.Events.RetentionCount})
+	return schedule.Action{
+		Name: "events.prune", Schedule: "*/10 * * * *", Timeout: 5 * time.Minute, Jitter: 30 * time.Second,
+		Run: func(ctx context.Context, window time.Time) error {
+			n, err := p.Prune(ctx, window)
+			log.InfoContext(ctx, "pruned relayed events past their retention", slog.Int("events", n))
+			return err
+		},
+	}
+}
