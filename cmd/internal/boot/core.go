@@ -21,6 +21,7 @@ var Contexts = fx.Options(
 	User,
 	Auth,
 	Audit,
+	Notification,
 )
 
 // The groups a context module contributes to, each consumed by the process that runs it.
