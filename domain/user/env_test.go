@@ -166,14 +166,14 @@ func (o *outbox) Items() []user.Event {
 
 // env is a user.Service wired to the in-memory adapters (and a fake of auth's Access).
 type env struct {
-	svc    *user.Service
-	repo   *repo
+	svc     *user.Service
+	repo    *repo
 	access  *fakeAccess
 	notices *fakeNotices
 	tx      *memory.Tx
-	audit  *audittest.Trail
-	events *outbox
-	clock  *portstest.Clock
+	audit   *audittest.Trail
+	events  *outbox
+	clock   *portstest.Clock
 }
 
 func newEnv(t *testing.T) *env {
