@@ -68,7 +68,8 @@ var (
 	ErrInvalidRecipient = validation.NewError("invalid_recipient", `must be a user id or "all"`)
 )
 
-// Title is a notification's headline: 1 to MaxTitleLength characters, no control characters.
+// Title is a notification's headline: 1 to MaxTitleLength characters, no control
+// characters, line breaks or bidirectional overrides.
 type Title string
 
 // Body is a notification's text: 1 to MaxBodyLength characters; line breaks and tabs allowed.
@@ -95,12 +96,18 @@ func parseText(s string, max int, multiline bool, invalid error) (string, error)
 		if multiline && (r == '\n' || r == '\t' || r == '\r') {
 			return false
 		}
-		return unicode.IsControl(r) || unicode.In(r, unicode.Zl, unicode.Zp)
+		return unicode.IsControl(r) || unicode.In(r, unicode.Zl, unicode.Zp) || bidiControl(r)
 	})
 	if bad || !utf8.ValidString(s) || utf8.RuneCountInString(s) > max {
 		return "", invalid
 	}
 	return s, nil
+}
+
+// bidiControl reports the embedding, override and isolate controls, which can make text
+// read differently from what it is (zero-width joiners, which emoji need, stay allowed).
+func bidiControl(r rune) bool {
+	return (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069')
 }
 
 // Data is a notification's machine-readable details: a JSON object of at most
