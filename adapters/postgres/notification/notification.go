@@ -86,19 +86,25 @@ const listBranch = `(SELECT n.*, r.read_at FROM notifications n
 	WHERE %s AND n.id < ?after AND r.hidden IS NOT TRUE %s
 	ORDER BY n.id DESC LIMIT ?limit)`
 
-// List implements notification.Repository: the reader's notifications and the
-// broadcasts, merged newest first.
-func (r *Repository) List(ctx context.Context, reader uuid.UUID, f notification.Filter, page kernel.Page) ([]notification.Item, error) {
+// listSQL is the query of a reader's list with f, with the named arguments reader, after
+// and limit.
+func listSQL(f notification.Filter) string {
 	unread := ""
 	if f.Unread {
 		unread = "AND r.read_at IS NULL"
 	}
+	return fmt.Sprintf(listBranch, "n.user_id = ?reader", unread) + " UNION ALL " +
+		fmt.Sprintf(listBranch, "n.user_id IS NULL", unread) + " ORDER BY id DESC LIMIT ?limit"
+}
+
+// List implements notification.Repository: the reader's notifications and the
+// broadcasts, merged newest first.
+func (r *Repository) List(ctx context.Context, reader uuid.UUID, f notification.Filter, page kernel.Page) ([]notification.Item, error) {
 	after := page.After
 	if after == uuid.Nil {
 		after = uuid.Max
 	}
-	query := fmt.Sprintf(listBranch, "n.user_id = ?reader", unread) + " UNION ALL " +
-		fmt.Sprintf(listBranch, "n.user_id IS NULL", unread) + " ORDER BY id DESC LIMIT ?limit"
+	query := listSQL(f)
 	args := struct {
 		Reader uuid.UUID
 		After  uuid.UUID
