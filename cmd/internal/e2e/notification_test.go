@@ -64,6 +64,16 @@ func ntTestNotify(t *testing.T, w *ntWorld) {
 			t.Errorf("notification %s written by transactions %s, outbox %s, audit %s: want one", id, note, ev.Xmin, audit)
 		}
 	}
+	// A resource over 4 KiB travels as its id alone.
+	big := w.as(t, w.admin, http.MethodPost, "/v1/notifications", map[string]any{"userId": bob.UserID, "kind": "admin.message",
+		"title": strings.Repeat("\U0001F514", 200), "body": strings.Repeat("\U0001F514", 1000)})
+	if big.Status != http.StatusAccepted {
+		t.Fatalf("big notification = %d %s", big.Status, big.Body)
+	}
+	bigID := big.JSON(t)["id"].(string)
+	if ev := w.outbox(t, bigID); !reflect.DeepEqual(ev.Payload, map[string]any{"id": bigID}) || len(big.Body) <= 4096 {
+		t.Errorf("outbox payload of a %d-byte resource: %v; want only its id", len(big.Body), ev.Payload)
+	}
 	idProblem(t, w.as(t, bob, http.MethodPost, "/v1/notifications",
 		map[string]any{"userId": "all", "kind": "admin.message", "title": "x", "body": "y"}), http.StatusForbidden, "forbidden", "en")
 }
