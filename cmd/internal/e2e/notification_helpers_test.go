@@ -21,13 +21,15 @@ type ntWorld struct {
 	api   string
 	admin idSession
 	db    *pgxpool.Pool
+	mail  *idMailbox
 }
 
 func ntNewWorld(t *testing.T) *ntWorld {
 	t.Helper()
 	s := newStack(t, idGenerousLimits...)
 	api := s.start("api").URL
-	return &ntWorld{s: s, api: api, admin: idCreateAdmin(t, s, api), db: idDB(t, s)}
+	s.start("worker") // sends the reset e-mails
+	return &ntWorld{s: s, api: api, admin: idCreateAdmin(t, s, api), db: idDB(t, s), mail: idNewMailbox(s)}
 }
 
 // as sends a request with the session's token; headers are extra pairs.

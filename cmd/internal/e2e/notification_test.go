@@ -240,9 +240,22 @@ func ntTestServiceNotices(t *testing.T, w *ntWorld) {
 		t.Fatalf("role notification %v", p.Data[0])
 	}
 	ntWantEvent(t, w, p.Data[0], es.UserID)
+	roleChanged := p.Data[0]
+
+	// A password reset tells the account too, in Spanish.
+	subject := idMessage(t, "es", "email.password_reset.subject")
+	idStatus(t, do(t, http.MethodPost, w.api+"/v1/auth/password/forgot", map[string]any{"email": es.Email}), http.StatusAccepted)
+	token := w.mail.wait(t, es.Email, subject, 1)[0].Token
+	idStatus(t, do(t, http.MethodPost, w.api+"/v1/auth/password/reset", map[string]any{"token": token, "newPassword": "a new password 2"}),
+		http.StatusNoContent)
+	es2 := idLogin(t, w.api, es.Email, "a new password 2")
+	p = w.list(t, es2, "")
+	ntWantTitles(t, "after a reset", p, idMessage(t, "es", "notification.security.password_changed.title"),
+		idMessage(t, "es", "notification.account.role_changed.title"))
+	ntWantEvent(t, w, p.Data[0], es.UserID)
 	// The change's audit row and the notification commit together.
 	user := w.xmin(t, `SELECT xmin::text FROM users WHERE id = $1`, es.UserID)
-	if note := w.xmin(t, `SELECT xmin::text FROM notifications WHERE id = $1`, p.Data[0]["id"].(string)); note != user {
+	if note := w.xmin(t, `SELECT xmin::text FROM notifications WHERE id = $1`, roleChanged["id"].(string)); note != user {
 		t.Errorf("the role change was written by transaction %s, its notification by %s", user, note)
 	}
 }
