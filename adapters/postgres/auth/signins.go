@@ -13,7 +13,8 @@ import (
 )
 
 // SignIns implements auth.SignIns over the sign_in_history table. Every query joins the
-// transaction carried by its context.
+// transaction carried by its context; Record must run inside one to serialise an
+// account's concurrent sign-ins.
 type SignIns struct {
 	db *bun.DB
 }
@@ -46,7 +47,14 @@ func (s *SignIns) Record(ctx context.Context, userID uuid.UUID, d auth.Device, n
 		Now    time.Time
 		Since  time.Time
 	}{userID, d.UserAgent, d.IP, now, since}
-	err = postgres.Conn(ctx, s.db).NewRaw(recordQuery, &args).Scan(ctx, &known, &first)
+	db := postgres.Conn(ctx, s.db)
+	// Sign-ins of one account are recorded one at a time, so that two at once from a new
+	// device do not both find it new: the lock lasts until the caller's transaction ends,
+	// and the next statement's snapshot sees what the previous holder committed.
+	if _, err := db.NewRaw("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", "sign_in:"+userID.String()).Exec(ctx); err != nil {
+		return false, false, fmt.Errorf("lock sign-ins of %s: %w", userID, err)
+	}
+	err = db.NewRaw(recordQuery, &args).Scan(ctx, &known, &first)
 	if err != nil {
 		return false, false, fmt.Errorf("record sign-in of %s: %w", userID, err)
 	}
