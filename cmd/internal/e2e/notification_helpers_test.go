@@ -26,7 +26,8 @@ type ntWorld struct {
 
 func ntNewWorld(t *testing.T) *ntWorld {
 	t.Helper()
-	s := newStack(t, idGenerousLimits...)
+	// Few connections: PostgreSQL's are shared by every test running at once.
+	s := newStack(t, slices.Concat(idGenerousLimits, []string{"DATABASE_MAX_CONNS=3"})...)
 	api := s.start("api").URL
 	s.start("worker") // sends the reset e-mails
 	return &ntWorld{s: s, api: api, admin: idCreateAdmin(t, s, api), db: idDB(t, s), mail: idNewMailbox(s)}
