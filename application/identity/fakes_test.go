@@ -55,14 +55,14 @@ func newEnv(t *testing.T) *env {
 	e.auth, err = auth.NewService(auth.Deps{
 		Accounts: e.accounts, Store: e.store, Hasher: &authtest.Hasher{}, Tokens: &authtest.Tokens{},
 		Status: authtest.NewStatus(), Broadcast: e.broadcast, Mail: e.mail, Tx: e.tx, Audit: e.audit,
-		Events: e.events, Jobs: e.jobs, Clock: e.clock,
+		Events: e.events, Jobs: e.jobs, Clock: e.clock, SignIns: authtest.NewSignIns(), Notices: &authtest.Notices{},
 		Lifetimes: auth.Lifetimes{Idle: time.Hour, Absolute: 24 * time.Hour, Access: time.Minute, Reset: time.Hour, Verify: time.Hour},
 		LinkBase:  "https://app.example.com",
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.users, err = user.NewService(e.repo, &identity.Access{Auth: e.auth}, e.tx, e.audit, e.events, e.clock)
+	e.users, err = user.NewService(e.repo, &identity.Access{Auth: e.auth}, noNotices{}, e.tx, e.audit, e.events, e.clock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,3 +87,8 @@ func (e *env) stored(t *testing.T) map[uuid.UUID]user.Record {
 	}
 	return out
 }
+
+// noNotices is a user.Notices that tells nobody anything.
+type noNotices struct{}
+
+func (noNotices) RoleChanged(context.Context, *user.User) error { return nil }

@@ -65,6 +65,8 @@ type env struct {
 	audit     *audittest.Trail
 	jobs      *portstest.JobQueue
 	clock     *portstest.Clock
+	signIns   *authtest.SignIns
+	notices   *authtest.Notices
 }
 
 var lifetimes = auth.Lifetimes{
@@ -78,15 +80,15 @@ func newEnv(t *testing.T) *env {
 		accounts: &fakeAccounts{byID: map[uuid.UUID]auth.Account{}}, store: authtest.NewStore(), hasher: &authtest.Hasher{},
 		tokens: &authtest.Tokens{}, status: authtest.NewStatus(),
 		broadcast: &authtest.Broadcast{}, mail: &authtest.Mail{}, jobs: &portstest.JobQueue{},
-		clock: portstest.NewClock(t0), tx: memory.NewTx(),
+		clock: portstest.NewClock(t0), tx: memory.NewTx(), signIns: authtest.NewSignIns(), notices: &authtest.Notices{},
 	}
 	e.events = memory.NewOutbox(e.tx)
 	e.audit = audittest.NewTrail(t, memaudit.NewRepository(e.tx), e.clock)
-	e.tx.Register(e.store, e.jobs)
+	e.tx.Register(e.store, e.jobs, e.signIns, e.notices)
 	svc, err := auth.NewService(auth.Deps{
 		Accounts: e.accounts, Store: e.store, Hasher: e.hasher, Tokens: e.tokens, Status: e.status,
 		Broadcast: e.broadcast, Mail: e.mail, Tx: e.tx, Audit: e.audit, Events: e.events, Jobs: e.jobs, Clock: e.clock,
-		Lifetimes: lifetimes, LinkBase: "https://app.example.com",
+		SignIns: e.signIns, Notices: e.notices, Lifetimes: lifetimes, LinkBase: "https://app.example.com",
 	})
 	if err != nil {
 		t.Fatal(err)

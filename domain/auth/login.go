@@ -94,6 +94,9 @@ func (s *Service) StartSession(ctx context.Context, acc Account, c Client) (Toke
 		if refresh, err = s.rotate(ctx, sess); err != nil {
 			return err
 		}
+		if err := s.noteSignIn(ctx, acc, sess); err != nil {
+			return err
+		}
 		return s.audit(ctx, ActionLogin, "session", sess.ID(), acc.ID)
 	})
 	if err != nil {

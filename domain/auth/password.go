@@ -67,6 +67,13 @@ func (s *Service) ChangePassword(ctx context.Context, actor ports.Actor, current
 		if err := s.revokeAll(ctx, actor.UserID, actor.SessionID, "password_changed"); err != nil {
 			return err
 		}
+		acc, err := s.Accounts.ByID(ctx, actor.UserID)
+		if err != nil {
+			return err
+		}
+		if err := s.Notices.PasswordChanged(ctx, acc); err != nil {
+			return err
+		}
 		return s.audit(ctx, ActionPasswordChanged, "user", actor.UserID, uuid.Nil)
 	})
 }
@@ -96,13 +103,17 @@ func (s *Service) ResetPassword(ctx context.Context, token, next string) error {
 			return err
 		}
 		// A token minted before the account was disabled or deleted must not revive it.
-		if err := s.activeAccount(ctx, userID); err != nil {
+		acc, err := s.activeAccount(ctx, userID)
+		if err != nil {
 			return err
 		}
 		if err := s.setPassword(ctx, userID, next); err != nil {
 			return err
 		}
 		if err := s.revokeAll(ctx, userID, uuid.Nil, "password_reset"); err != nil {
+			return err
+		}
+		if err := s.Notices.PasswordChanged(ctx, acc); err != nil {
 			return err
 		}
 		return s.audit(ctx, ActionPasswordReset, "user", userID, userID)
@@ -141,17 +152,18 @@ func (s *Service) SpendEmailVerification(ctx context.Context, token string) (uui
 	}
 	// A token minted before the account was disabled or deleted confirms nothing, as for
 	// a reset.
-	if err := s.activeAccount(ctx, userID); err != nil {
+	if _, err := s.activeAccount(ctx, userID); err != nil {
 		return uuid.Nil, err
 	}
 	return userID, nil
 }
 
-// activeAccount refuses, as an invalid token, a token whose account is gone or disabled.
-func (s *Service) activeAccount(ctx context.Context, userID uuid.UUID) error {
+// activeAccount returns the token's account, refusing as an invalid token one whose
+// account is gone or disabled.
+func (s *Service) activeAccount(ctx context.Context, userID uuid.UUID) (Account, error) {
 	acc, err := s.Accounts.ByID(ctx, userID)
 	if errors.Is(err, ErrAccountNotFound) || (err == nil && !acc.Active) {
-		return ErrInvalidOrExpiredToken
+		return Account{}, ErrInvalidOrExpiredToken
 	}
-	return err
+	return acc, err
 }

@@ -25,6 +25,10 @@ type Deps struct {
 	Events    ports.Events
 	Jobs      ports.JobQueue
 	Clock     ports.Clock
+	// SignIns remembers the devices accounts signed in from; Notices tells accounts about
+	// new devices and password changes.
+	SignIns   SignIns
+	Notices   Notices
 	Lifetimes Lifetimes
 	// LinkBase is the web client's origin that e-mailed links point to.
 	LinkBase string
@@ -42,7 +46,7 @@ type Service struct {
 
 // NewService returns the auth context's actions, refusing a missing port or lifetime.
 func NewService(s Deps) (*Service, error) {
-	ports := []any{s.Accounts, s.Store, s.Hasher, s.Tokens, s.Status, s.Broadcast, s.Mail, s.Tx, s.Audit, s.Events, s.Jobs, s.Clock}
+	ports := []any{s.Accounts, s.Store, s.Hasher, s.Tokens, s.Status, s.Broadcast, s.Mail, s.Tx, s.Audit, s.Events, s.Jobs, s.Clock, s.SignIns, s.Notices}
 	for _, p := range ports {
 		if p == nil {
 			return nil, errors.New("auth: every port is required")

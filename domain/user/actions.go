@@ -17,20 +17,21 @@ import (
 // Service holds the user context's actions. Every change runs in one transaction with its
 // audit record and event.
 type Service struct {
-	Repo   Repository
-	Access Access
-	Tx     ports.Tx
-	Audit  ports.AuditTrail
-	Events ports.Events
-	Clock  ports.Clock
+	Repo    Repository
+	Access  Access
+	Notices Notices
+	Tx      ports.Tx
+	Audit   ports.AuditTrail
+	Events  ports.Events
+	Clock   ports.Clock
 }
 
 // NewService returns the user context's actions over its ports, refusing a missing one.
-func NewService(repo Repository, access Access, tx ports.Tx, trail ports.AuditTrail, events ports.Events, clock ports.Clock) (*Service, error) {
-	if repo == nil || access == nil || tx == nil || trail == nil || events == nil || clock == nil {
+func NewService(repo Repository, access Access, notices Notices, tx ports.Tx, trail ports.AuditTrail, events ports.Events, clock ports.Clock) (*Service, error) {
+	if repo == nil || access == nil || notices == nil || tx == nil || trail == nil || events == nil || clock == nil {
 		return nil, errors.New("user: every port is required")
 	}
-	return &Service{Repo: repo, Access: access, Tx: tx, Audit: trail, Events: events, Clock: clock}, nil
+	return &Service{Repo: repo, Access: access, Notices: notices, Tx: tx, Audit: trail, Events: events, Clock: clock}, nil
 }
 
 // Me returns the actor's own account.
@@ -137,6 +138,9 @@ func (s *Service) AdminUpdate(ctx context.Context, actor ports.Actor, id uuid.UU
 			return s.Access.RevokeSessions(ctx, u.ID(), "account_disabled")
 		}
 		if _, changed := ch["role"]; changed {
+			if err := s.Notices.RoleChanged(ctx, u); err != nil {
+				return err
+			}
 			return s.Access.SessionsChanged(ctx, u.ID())
 		}
 		return nil

@@ -2,6 +2,7 @@ package user_test
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -165,24 +166,25 @@ func (o *outbox) Items() []user.Event {
 
 // env is a user.Service wired to the in-memory adapters (and a fake of auth's Access).
 type env struct {
-	svc    *user.Service
-	repo   *repo
-	access *fakeAccess
-	tx     *memory.Tx
-	audit  *audittest.Trail
-	events *outbox
-	clock  *portstest.Clock
+	svc     *user.Service
+	repo    *repo
+	access  *fakeAccess
+	notices *fakeNotices
+	tx      *memory.Tx
+	audit   *audittest.Trail
+	events  *outbox
+	clock   *portstest.Clock
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{access: &fakeAccess{}, clock: portstest.NewClock(t0), tx: memory.NewTx()}
+	e := &env{access: &fakeAccess{}, notices: &fakeNotices{}, clock: portstest.NewClock(t0), tx: memory.NewTx()}
 	e.repo = &repo{Repository: memuser.NewRepository(e.tx), t: t}
 	e.events = &outbox{Outbox: memory.NewOutbox(e.tx)}
 	e.audit = audittest.NewTrail(t, memaudit.NewRepository(e.tx), e.clock)
-	e.tx.Register(e.repo, e.access)
+	e.tx.Register(e.repo, e.access, e.notices)
 	var err error
-	e.svc, err = user.NewService(e.repo, e.access, e.tx, e.audit, e.events, e.clock)
+	e.svc, err = user.NewService(e.repo, e.access, e.notices, e.tx, e.audit, e.events, e.clock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,3 +235,35 @@ func (e *env) seedDisabled(t *testing.T, email string, role kernel.Role) *user.U
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// fakeNotices records the accounts told about a role change, and takes part in the
+// memory.Tx's rollbacks.
+type fakeNotices struct {
+	mu    sync.Mutex
+	roles []user.Record
+}
+
+func (f *fakeNotices) RoleChanged(_ context.Context, u *user.User) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.roles = append(f.roles, u.Record())
+	return nil
+}
+
+func (f *fakeNotices) Snapshot() (restore func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := len(f.roles)
+	return func() {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.roles = f.roles[:min(n, len(f.roles))]
+	}
+}
+
+// told returns the records of the accounts told about a role change, oldest first.
+func (f *fakeNotices) told() []user.Record {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.roles)
+}

@@ -45,3 +45,10 @@ type Access interface {
 	// SessionsChanged tells signed-in sessions that the account's role changed.
 	SessionsChanged(ctx context.Context, userID uuid.UUID) error
 }
+
+// Notices tells an account about changes to it, in its own language, in the transaction
+// of the change (implemented over the notification context).
+type Notices interface {
+	// RoleChanged tells u (in its new state) that an administrator changed its role.
+	RoleChanged(ctx context.Context, u *User) error
+}

@@ -64,6 +64,8 @@ type Config struct {
 	RateLimit RateLimit `envPrefix:"RATE_LIMIT_"`
 	Cron      Cron      `envPrefix:"CRON_"`
 
+	Notifications Notifications `envPrefix:"NOTIFICATIONS_"`
+
 	CORSAllowedOrigins []string `env:"CORS_ALLOWED_ORIGINS"`
 	WSAllowedOrigins   []string `env:"WS_ALLOWED_ORIGINS"`
 
@@ -100,6 +102,12 @@ type Auth struct {
 	// Argon2Concurrency bounds simultaneous hashes (0: the number of CPUs).
 	Argon2Concurrency int    `env:"ARGON2_CONCURRENCY" envDefault:"0"`
 	CursorSecret      string `env:"CURSOR_SECRET" envDefault:"keel-development-only-cursor-secret" secret:"true"`
+}
+
+// Notifications holds the notification context's settings.
+type Notifications struct {
+	// PurgeReadAfter is how long a read notification is kept before it is purged.
+	PurgeReadAfter time.Duration `env:"PURGE_READ_AFTER" envDefault:"720h"`
 }
 
 // RateLimit holds the request rate limits (GCRA, shared through Redis).

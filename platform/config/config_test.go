@@ -154,6 +154,8 @@ func TestBadValuesAreNamed(t *testing.T) {
 		{"max conns zero", ProcessWorker, map[string]string{"DATABASE_MAX_CONNS": "0"}, []string{"DATABASE_MAX_CONNS:"}},
 		{"rate limit zero", ProcessAPI, map[string]string{"RATE_LIMIT_PER_IP": "0"}, []string{"RATE_LIMIT_PER_IP: must be at least 1"}},
 		{"rate limit burst negative", ProcessAPI, map[string]string{"RATE_LIMIT_AUTH_BURST": "-1"}, []string{"RATE_LIMIT_AUTH_BURST:"}},
+		{"notification purge age too short", ProcessCron, map[string]string{"NOTIFICATIONS_PURGE_READ_AFTER": "30m"}, []string{"NOTIFICATIONS_PURGE_READ_AFTER: must be between"}},
+		{"notification purge age not a duration", ProcessCron, map[string]string{"NOTIFICATIONS_PURGE_READ_AFTER": "30"}, []string{"NOTIFICATIONS_PURGE_READ_AFTER:"}},
 		{"argon2 iterations zero", ProcessAPI, map[string]string{"AUTH_ARGON2_ITERATIONS": "0"}, []string{"AUTH_ARGON2_ITERATIONS:"}},
 		{"shutdown timeout out of range", ProcessAPI, map[string]string{"SHUTDOWN_TIMEOUT": "1h"}, []string{"SHUTDOWN_TIMEOUT: must be between"}},
 		{"negative duration", ProcessAPI, map[string]string{"REDIS_TIMEOUT": "-1s"}, []string{"REDIS_TIMEOUT: must be between"}},

@@ -88,6 +88,8 @@ func (c *Config) problems() map[string]string {
 		"RATE_LIMIT_AUTH":         atLeast(c.RateLimit.Auth, 1),
 		"RATE_LIMIT_AUTH_BURST":   atLeast(c.RateLimit.AuthBurst, 1),
 
+		"NOTIFICATIONS_PURGE_READ_AFTER": durationIn(c.Notifications.PurgeReadAfter, time.Hour, 10*365*24*time.Hour),
+
 		"CORS_ALLOWED_ORIGINS": validation.Validate(c.CORSAllowedOrigins, validation.Each(validation.By(originPattern))),
 		"WS_ALLOWED_ORIGINS":   validation.Validate(c.WSAllowedOrigins, validation.Each(validation.By(originPattern))),
 	}

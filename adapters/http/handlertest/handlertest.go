@@ -22,17 +22,21 @@ import (
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/keelhq/keel/adapters/catalogue"
 	"github.com/keelhq/keel/adapters/http/route"
 	"github.com/keelhq/keel/adapters/http/server"
 	"github.com/keelhq/keel/adapters/http/web"
 	"github.com/keelhq/keel/adapters/memory"
 	memaudit "github.com/keelhq/keel/adapters/memory/audit"
+	memnotification "github.com/keelhq/keel/adapters/memory/notification"
 	memuser "github.com/keelhq/keel/adapters/memory/user"
 	"github.com/keelhq/keel/application/identity"
+	"github.com/keelhq/keel/application/notices"
 	"github.com/keelhq/keel/domain/audit"
 	"github.com/keelhq/keel/domain/auth"
 	"github.com/keelhq/keel/domain/auth/authtest"
 	"github.com/keelhq/keel/domain/kernel"
+	"github.com/keelhq/keel/domain/notification"
 	"github.com/keelhq/keel/domain/user"
 	"github.com/keelhq/keel/platform/config"
 	"github.com/keelhq/keel/platform/health"
@@ -59,17 +63,22 @@ type Env struct {
 	App    *fiber.App
 	Config *config.Config
 
-	Users        *user.Service
-	Auth         *auth.Service
-	Audit        *audit.Service
-	Registration *identity.Registration
-	Verification *identity.Verification
-	Cursors      *web.Cursors
-	Throttle     *Throttle
+	Users *user.Service
+	Auth  *auth.Service
+	Audit *audit.Service
+	// Notifications are the notification context's actions; the service's own
+	// notifications (new sign-in, password and role changes) are rendered from the real
+	// catalogue.
+	Notifications *notification.Service
+	Registration  *identity.Registration
+	Verification  *identity.Verification
+	Cursors       *web.Cursors
+	Throttle      *Throttle
 
 	Tx     *memory.Tx
 	Repo   *memuser.Repository
 	Trail  *memaudit.Repository
+	Notes  *memnotification.Repository
 	Events *memory.Outbox
 	Store  *authtest.Store
 	Mail   *authtest.Mail
@@ -104,19 +113,27 @@ func New(t testing.TB, vars map[string]string) *Env {
 	e.Repo = memuser.NewRepository(e.Tx)
 	e.Trail = memaudit.NewRepository(e.Tx)
 	e.Events = memory.NewOutbox(e.Tx)
+	e.Notes = memnotification.NewRepository(e.Tx)
 	e.Tx.Register(e.Store, e.Jobs)
 	if e.Audit, err = audit.NewService(e.Trail, e.Clock); err != nil {
 		t.Fatal(err)
 	}
+	e.Notifications, err = notification.NewService(e.Notes, &notices.Recipients{Repo: e.Repo}, e.Tx, e.Audit, e.Events, e.Clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notifier := &notices.Notifier{Notifications: e.Notifications, Texts: catalogue.NewNotices(bundle)}
+	signIns := authtest.NewSignIns()
+	e.Tx.Register(signIns)
 	e.Auth, err = auth.NewService(auth.Deps{
 		Accounts: &identity.Accounts{Repo: e.Repo}, Store: e.Store, Hasher: &authtest.Hasher{}, Tokens: &authtest.Tokens{},
 		Status: authtest.NewStatus(), Broadcast: &authtest.Broadcast{}, Mail: e.Mail, Tx: e.Tx, Audit: e.Audit,
-		Events: e.Events, Jobs: e.Jobs, Clock: e.Clock, Lifetimes: Lifetimes, LinkBase: "https://app.example.com",
+		Events: e.Events, Jobs: e.Jobs, Clock: e.Clock, SignIns: signIns, Notices: notifier, Lifetimes: Lifetimes, LinkBase: "https://app.example.com",
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.Users, err = user.NewService(e.Repo, &identity.Access{Auth: e.Auth}, e.Tx, e.Audit, e.Events, e.Clock); err != nil {
+	if e.Users, err = user.NewService(e.Repo, &identity.Access{Auth: e.Auth}, notifier, e.Tx, e.Audit, e.Events, e.Clock); err != nil {
 		t.Fatal(err)
 	}
 	e.Registration = &identity.Registration{Users: e.Users, Auth: e.Auth, Tx: e.Tx}

@@ -35,6 +35,7 @@ var apiInfo = route.Info{
 	Tags: []route.Tag{
 		{Name: "Auth", Description: "Sign-up, sign-in, tokens, sessions, passwords and e-mail verification."},
 		{Name: "Users", Description: "Your own account, and the administration of every account."},
+		{Name: "Notifications", Description: "Your notifications (your own and those to everyone, each with your read state), and sending them, for administrators."},
 		{Name: "Audit", Description: "The trail of every state-changing action, for administrators."},
 		{Name: "Cron", Description: "The ledger of scheduled actions' runs, for administrators."},
 		{Name: "Operations", Description: "Liveness, readiness and metrics, served by every process."},

@@ -39,6 +39,7 @@ var Auth = fx.Module("auth",
 		newTokens,
 		newSessionCache,
 		func(db *database.DB) auth.Store { return pgauth.NewStore(db.Bun) },
+		func(db *database.DB) auth.SignIns { return pgauth.NewSignIns(db.Bun) },
 		func(repo user.Repository) auth.Accounts { return &identity.Accounts{Repo: repo} },
 		newAuth,
 		func(u *user.Service, a *auth.Service, tx ports.Tx) *identity.Registration {
@@ -107,6 +108,8 @@ type authDeps struct {
 	Events   ports.Events
 	Jobs     ports.JobQueue
 	Clock    ports.Clock
+	SignIns  auth.SignIns
+	Notices  auth.Notices
 }
 
 func newAuth(d authDeps) (*auth.Service, error) {
@@ -114,7 +117,7 @@ func newAuth(d authDeps) (*auth.Service, error) {
 	return auth.NewService(auth.Deps{
 		Accounts: d.Accounts, Store: d.Store, Hasher: d.Hasher, Tokens: d.Tokens, Status: d.Sessions,
 		Broadcast: d.Sessions, Mail: d.Mail, Tx: d.Tx, Audit: d.Audit, Events: d.Events, Jobs: d.Jobs,
-		Clock: d.Clock, LinkBase: d.Config.Mail.LinkBaseURL,
+		Clock: d.Clock, SignIns: d.SignIns, Notices: d.Notices, LinkBase: d.Config.Mail.LinkBaseURL,
 		Lifetimes: auth.Lifetimes{
 			Idle: a.SessionIdleTTL, Absolute: a.SessionMaxTTL, Access: a.AccessTTL, Reset: a.ResetTTL, Verify: a.VerifyTTL,
 		},

@@ -22,6 +22,7 @@ var Contexts = fx.Options(
 	Auth,
 	Audit,
 	Schedule,
+	Notification,
 )
 
 // The groups a context module contributes to, each consumed by the process that runs it.

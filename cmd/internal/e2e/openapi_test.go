@@ -12,7 +12,7 @@ import (
 	"github.com/pb33f/libopenapi-validator/schema_validation"
 )
 
-// apiMDOperations are the operations of ../shared/API.md's Auth, Users and Audit tables,
+// apiMDOperations are the operations of ../shared/API.md's Auth, Users, Notifications and Audit tables,
 // with who may call them.
 var apiMDOperations = map[string]string{
 	"POST /v1/auth/register": "public", "POST /v1/auth/login": "public", "POST /v1/auth/refresh": "public",
@@ -23,7 +23,9 @@ var apiMDOperations = map[string]string{
 	"POST /v1/auth/email/verify": "public",
 	"GET /v1/users/me":           "signed-in", "PATCH /v1/users/me": "signed-in", "GET /v1/users": "admin",
 	"GET /v1/users/{id}": "admin", "PATCH /v1/users/{id}": "admin", "DELETE /v1/users/{id}": "admin",
-	"GET /v1/audit-logs": "admin",
+	"GET /v1/audit-logs":    "admin",
+	"GET /v1/notifications": "signed-in", "POST /v1/notifications/{id}/read": "signed-in",
+	"POST /v1/notifications/read-all": "signed-in", "POST /v1/notifications": "admin",
 }
 
 // operation is the part of an OpenAPI operation this test reads.
@@ -128,7 +130,8 @@ func checkOperation(t *testing.T, key, access string, op operation) {
 		t.Errorf("%s: no path parameter id", key)
 	}
 	if (method == http.MethodPost || method == http.MethodPatch) && op.RequestBody == nil &&
-		!slices.Contains([]string{"/v1/auth/logout", "/v1/auth/logout-all", "/v1/auth/email/verify/request"}, path) {
+		!slices.Contains([]string{"/v1/auth/logout", "/v1/auth/logout-all", "/v1/auth/email/verify/request",
+			"/v1/notifications/{id}/read", "/v1/notifications/read-all"}, path) {
 		t.Errorf("%s: no request body", key)
 	}
 	var codes []string
