@@ -10,7 +10,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -99,26 +98,4 @@ func (r *Recipients) Exists(ctx context.Context, id uuid.UUID) (bool, error) {
 		return false, err
 	}
 	return !u.Deleted(), nil
-}
-
-// Housekeeping purges what the notification and auth contexts no longer need. Its
-// methods are plain functions of a context, ready to be registered as scheduled actions.
-type Housekeeping struct {
-	Notifications *notification.Service
-	Auth          *auth.Service
-	// ReadAge is how long a read notification is kept (NOTIFICATIONS_PURGE_READ_AFTER).
-	ReadAge time.Duration
-}
-
-// PurgeReadNotifications removes notifications read more than ReadAge ago (a broadcast
-// only from the lists of the readers who read it then), in batches; idempotent. It
-// returns how many reads it removed.
-func (h *Housekeeping) PurgeReadNotifications(ctx context.Context) (int64, error) {
-	return h.Notifications.PurgeRead(ctx, h.ReadAge)
-}
-
-// PurgeSignInHistory removes the sign-in devices last seen more than 90 days ago (see
-// auth.SignInMemory), in batches; idempotent. It returns how many it removed.
-func (h *Housekeeping) PurgeSignInHistory(ctx context.Context) (int64, error) {
-	return h.Auth.PurgeSignInHistory(ctx)
 }

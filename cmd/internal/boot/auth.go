@@ -53,6 +53,7 @@ var Auth = fx.Module("auth",
 		JobHandler(func(a *auth.Service) jobs.Registration { return jobs.Handle(a.WorkEmailVerification) }),
 		Action(purgeSessions),
 		Action(purgeTokens),
+		Action(purgeSignIns),
 		EventEncoding(httpauth.EventData),
 	),
 )
@@ -164,6 +165,17 @@ func purgeTokens(a *auth.Service, log *slog.Logger) schedule.Action {
 		Run: func(ctx context.Context, _ time.Time) error {
 			n, err := a.PurgeTokens(ctx)
 			log.InfoContext(ctx, "purged used and expired one-time tokens", slog.Int64("tokens", n))
+			return err
+		},
+	}
+}
+
+func purgeSignIns(a *auth.Service, log *slog.Logger) schedule.Action {
+	return schedule.Action{
+		Name: "auth.purge_sign_ins", Schedule: "27 3 * * *", Timeout: 10 * time.Minute, Jitter: time.Minute,
+		Run: func(ctx context.Context, _ time.Time) error {
+			n, err := a.PurgeSignInHistory(ctx)
+			log.InfoContext(ctx, "purged sign-in history past 90 days", slog.Int64("devices", n))
 			return err
 		},
 	}

@@ -90,8 +90,8 @@ func (p purgeSeed) check(t *testing.T, db *pgxpool.Pool) {
 // actions' own effects agree; `cron list` shows last and next runs.
 func TestCronThreeInstancesRunEachWindowOnce(t *testing.T) {
 	t.Parallel()
-	shipped := []string{"auth.purge_sessions", "auth.purge_tokens", "events.prune"}
-	s, db := cronStack(t, "test.tick=@every 1s,auth.purge_sessions=@every 1s,auth.purge_tokens=@every 1s,events.prune=@every 1s")
+	shipped := []string{"auth.purge_sessions", "auth.purge_tokens", "auth.purge_sign_ins", "events.prune", "notification.purge_read"}
+	s, db := cronStack(t, "test.tick=@every 1s,auth.purge_sessions=@every 1s,auth.purge_tokens=@every 1s,events.prune=@every 1s,auth.purge_sign_ins=@every 1s,notification.purge_read=@every 1s")
 	seed := seedPurgeable(t, db)
 	api := s.start("api")
 	admin := idCreateAdmin(t, s, api.URL)
