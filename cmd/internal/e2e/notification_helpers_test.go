@@ -135,7 +135,6 @@ func ntWantResource(t *testing.T, m map[string]any) {
 type ntOutboxRow struct {
 	Topic   string
 	Payload map[string]any
-	Xmin    string
 }
 
 // outbox returns the notification.created event of the notification id.
@@ -143,8 +142,8 @@ func (w *ntWorld) outbox(t *testing.T, id string) ntOutboxRow {
 	t.Helper()
 	var r ntOutboxRow
 	var raw []byte
-	err := w.db.QueryRow(context.Background(), `SELECT topic, payload, xmin::text FROM outbox_events
-		WHERE name = 'notification.created' AND payload->>'id' = $1`, id).Scan(&r.Topic, &raw, &r.Xmin)
+	err := w.db.QueryRow(context.Background(), `SELECT topic, payload FROM outbox_events
+		WHERE name = 'notification.created' AND payload->>'id' = $1`, id).Scan(&r.Topic, &raw)
 	if err != nil {
 		t.Fatalf("outbox row of notification %s: %v", id, err)
 	}

@@ -60,8 +60,8 @@ func ntTestNotify(t *testing.T, w *ntWorld) {
 		}
 		note := w.xmin(t, `SELECT xmin::text FROM notifications WHERE id = $1`, id)
 		audit := w.xmin(t, `SELECT xmin::text FROM audit_logs WHERE action = 'notification.sent' AND entity_id = $1`, id)
-		if note != ev.Xmin || note != audit {
-			t.Errorf("notification %s written by transactions %s, outbox %s, audit %s: want one", id, note, ev.Xmin, audit)
+		if note != audit {
+			t.Errorf("notification %s written by transaction %s, its audit row by %s: want one", id, note, audit)
 		}
 	}
 	// A resource over 4 KiB travels as its id alone.
@@ -261,15 +261,13 @@ func ntTestServiceNotices(t *testing.T, w *ntWorld) {
 }
 
 // ntWantEvent checks the notification's outbox row: on the user's topic, the resource
-// as listed (unread), written with the notification.
+// as listed (unread). (That it commits with the notification is the outbox contract's
+// rollback test; here the relay rewrites the row, so its xmin tells nothing.)
 func ntWantEvent(t *testing.T, w *ntWorld, n map[string]any, userID string) {
 	t.Helper()
 	id := n["id"].(string)
 	ev := w.outbox(t, id)
 	if ev.Topic != "user:"+userID || !reflect.DeepEqual(ev.Payload, n) {
 		t.Errorf("outbox row of %s: topic %s payload %v; want user:%s and %v", id, ev.Topic, ev.Payload, userID, n)
-	}
-	if note := w.xmin(t, `SELECT xmin::text FROM notifications WHERE id = $1`, id); note != ev.Xmin {
-		t.Errorf("notification %s by transaction %s, its event by %s", id, note, ev.Xmin)
 	}
 }
