@@ -37,6 +37,7 @@ var apiInfo = route.Info{
 		{Name: "Auth", Description: "Sign-up, sign-in, tokens, sessions, passwords and e-mail verification."},
 		{Name: "Users", Description: "Your own account, and the administration of every account."},
 		{Name: "Audit", Description: "The trail of every state-changing action, for administrators."},
+		{Name: "Realtime", Description: "The WebSocket stream of events: a client's own, broadcasts, and for administrators the admin topic."},
 		{Name: "Operations", Description: "Liveness, readiness and metrics, served by every process."},
 		{Name: "Documentation", Description: "This reference and the document it is made from."},
 	},
