@@ -58,6 +58,7 @@ type Config struct {
 	Database  Database  `envPrefix:"DATABASE_"`
 	Redis     Redis     `envPrefix:"REDIS_"`
 	Worker    Worker    `envPrefix:"WORKER_"`
+	Events    Events    `envPrefix:"EVENTS_"`
 	Mail      Mail      `envPrefix:"MAIL_"`
 	Auth      Auth      `envPrefix:"AUTH_"`
 	RateLimit RateLimit `envPrefix:"RATE_LIMIT_"`
@@ -159,6 +160,13 @@ type Database struct {
 type Worker struct {
 	Concurrency int           `env:"CONCURRENCY" envDefault:"10"`
 	JobTimeout  time.Duration `env:"JOB_TIMEOUT" envDefault:"1m"`
+}
+
+// Events holds the retention of the durable event log: an entry is kept while it is
+// younger than Retention or among the last RetentionCount of its topic.
+type Events struct {
+	Retention      time.Duration `env:"RETENTION" envDefault:"24h"`
+	RetentionCount int           `env:"RETENTION_COUNT" envDefault:"1000"`
 }
 
 // Mail holds the e-mail settings. The "dir" driver writes .eml files for development; the

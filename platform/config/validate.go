@@ -56,6 +56,9 @@ func (c *Config) problems() map[string]string {
 		"WORKER_CONCURRENCY": intIn(c.Worker.Concurrency, 1, 1000),
 		"WORKER_JOB_TIMEOUT": durationIn(c.Worker.JobTimeout, time.Second, time.Hour),
 
+		"EVENTS_RETENTION":       durationIn(c.Events.Retention, time.Minute, 366*24*time.Hour),
+		"EVENTS_RETENTION_COUNT": intIn(c.Events.RetentionCount, 1, 1_000_000),
+
 		"MAIL_DRIVER":        validation.Validate(c.Mail.Driver, validation.Required, validation.In("dir", "smtp"), validation.By(c.productionMail)),
 		"MAIL_FROM":          validation.Validate(c.Mail.From, validation.Required, validation.By(mailAddress), validation.By(c.notLocal("MAIL_FROM"))),
 		"MAIL_DIR":           validation.Validate(c.Mail.Dir, validation.When(c.Mail.Driver == "dir", validation.Required)),
