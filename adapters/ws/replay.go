@@ -12,6 +12,9 @@ func (tb *table) replay(c *conn, t *topic, s *sub, since sinceRef) {
 		t.mu.Lock()
 		if len(s.buffer) == 0 || s.buffer[0].Epoch != epoch || s.buffer[0].Offset <= cursor+1 {
 			s.epoch, s.offset = epoch, cursor
+			if s.first == 0 && cursor > since.Offset {
+				s.first = since.Offset + 1
+			}
 			tb.goLive(c, t, s)
 			t.mu.Unlock()
 			return

@@ -50,6 +50,8 @@ type sub struct {
 	epoch  string
 	offset int64
 	buffer []fanout.Message
+	// first is the first offset sent on this connection (0: none yet).
+	first int64
 }
 
 func newTable(h *Hub) *table { return &table{hub: h, topics: map[string]*topic{}} }
@@ -167,7 +169,7 @@ func (tb *table) deliver(t *topic, m fanout.Message) {
 		if frame == nil {
 			frame = eventFrame(m)
 		}
-		s.epoch, s.offset = m.Epoch, m.Offset
+		s.sent(m)
 		c.send(frame)
 	}
 }
@@ -176,6 +178,9 @@ func (tb *table) deliver(t *topic, m fanout.Message) {
 // what it missed.
 func (tb *table) join(c *conn, name string, since *sinceRef) {
 	if !c.addTopic(name) {
+		if since != nil {
+			tb.rejoin(c, name, *since)
+		}
 		return
 	}
 	tb.mu.Lock()
@@ -217,10 +222,18 @@ func (tb *table) goLive(c *conn, t *topic, s *sub) {
 		if m.Epoch == s.epoch && m.Offset <= s.offset {
 			continue
 		}
-		s.epoch, s.offset = m.Epoch, m.Offset
+		s.sent(m)
 		c.send(eventFrame(m))
 	}
 	s.buffer, s.live = nil, true
+}
+
+// sent moves the cursor to m.
+func (s *sub) sent(m fanout.Message) {
+	if s.first == 0 {
+		s.first = m.Offset
+	}
+	s.epoch, s.offset = m.Epoch, m.Offset
 }
 
 // leave unsubscribes c from name, forgetting the topic when no one hears it any more.
@@ -259,4 +272,38 @@ func (tb *table) subscribed() map[string]bool {
 		out[name] = true
 	}
 	return out
+}
+
+// rejoin applies since to a topic c already hears (one it heard from the start, since a
+// reconnecting client names since right after the welcome): when nothing was sent on it
+// yet, the replay runs as for a new subscription; otherwise what the client missed before
+// the first event this connection sent is replayed (it arrives after those events).
+func (tb *table) rejoin(c *conn, name string, since sinceRef) {
+	t := tb.get(name)
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	s := t.subs[c]
+	if s == nil {
+		t.mu.Unlock()
+		return
+	}
+	if s.first == 0 {
+		s.live, s.buffer = false, nil
+		t.mu.Unlock()
+		tb.replay(c, t, s, since)
+		return
+	}
+	epoch, first := s.epoch, s.first
+	t.mu.Unlock()
+	if epoch != since.Epoch || since.Offset >= first || first-since.Offset > int64(tb.hub.opts.ReplayMax) {
+		if epoch != since.Epoch || first-since.Offset > int64(tb.hub.opts.ReplayMax) {
+			c.send(resetFor(name))
+		}
+		return
+	}
+	if _, ok := tb.replayRange(c, name, epoch, since.Offset, first-1); !ok {
+		c.send(resetFor(name))
+	}
 }
