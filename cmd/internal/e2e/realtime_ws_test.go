@@ -117,9 +117,17 @@ func TestWSResume(t *testing.T) {
 // authentication selects keel.v1 and never echoes the token; topic rules; 1009.
 func TestWSProtocol(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, append(idGenerousLimits, "WS_ALLOWED_ORIGINS=http://app.example")...)
+	s := newStack(t, append(idGenerousLimits, "WS_ALLOWED_ORIGINS=http://app.example", "WS_MAX_CONNS_PER_USER=2")...)
 	api := s.start("api")
 	u := idNewUser(t, api.URL, "wsproto", "de")
+
+	// The per-user cap: a third connection of one account is refused before the upgrade.
+	capped := idNewUser(t, api.URL, "wscap", "")
+	wsConnect(t, api.URL, capped.Access)
+	wsConnect(t, api.URL, capped.Access)
+	if _, res, err := wsTryDial(api.URL, "?access_token="+capped.Access, nil, 0); err == nil || res == nil || res.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("third connection: %v %s, want 429", err, wsStatus(res))
+	}
 
 	// Not an upgrade, no token, a bad token, a foreign origin.
 	wantProblem(t, do(t, http.MethodGet, api.URL+"/v1/ws", nil), http.StatusUpgradeRequired, "upgrade_required")
