@@ -102,7 +102,7 @@ func (c *conn) take() (frames [][]byte, code int, reason string) {
 	return frames, 0, ""
 }
 
-// writer writes queued frames and heartbeats until the connection is to be closed or the
+// writer writes queued frames (one deadline per batch) and heartbeats until the connection is to be closed or the
 // reader ended (done), then closes the socket.
 func (c *conn) writer() {
 	t := time.NewTicker(c.hub.opts.Heartbeat)
@@ -125,8 +125,11 @@ func (c *conn) writer() {
 			_ = c.ws.WriteControl(fws.CloseMessage, fws.FormatCloseMessage(code, reason), time.Now().Add(closeWait))
 			return
 		}
+		if len(frames) == 0 {
+			continue
+		}
+		_ = c.ws.SetWriteDeadline(time.Now().Add(c.hub.opts.WriteTimeout))
 		for _, f := range frames {
-			_ = c.ws.SetWriteDeadline(time.Now().Add(c.hub.opts.WriteTimeout))
 			if err := c.ws.WriteMessage(fws.TextMessage, f); err != nil {
 				return
 			}

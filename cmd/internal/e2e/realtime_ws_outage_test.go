@@ -40,7 +40,7 @@ func TestWSRedisOutage(t *testing.T) {
 		t.Logf("%s: received after %s", name, time.Since(start))
 		last = f
 	}
-	expect("Before", time.Second)
+	expect("Before", 5*time.Second)
 
 	srv.Stop()
 	waitFor(t, "readiness degraded", 10*time.Second, func() (bool, string) {
@@ -59,7 +59,7 @@ func TestWSRedisOutage(t *testing.T) {
 		r := getReady(t, api.URL)
 		return r.Checks["redis"] == "ok", r.String()
 	})
-	expect("Back", time.Second)
+	expect("Back", 5*time.Second)
 	c.Quiet(500 * time.Millisecond)
 
 	start := time.Now()
