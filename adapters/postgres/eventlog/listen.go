@@ -16,12 +16,14 @@ const notifyChannel = "outbox_events"
 func (r *Runner) listen(ctx context.Context) {
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
-		err := r.listenOnce(ctx)
+		err := r.listenOnce(ctx, &backoff)
 		if ctx.Err() != nil {
 			return
 		}
-		r.log.Warn("relay: outbox notifications lost; reconnecting", slog.String("error", err.Error()),
-			slog.Duration("backoff", backoff))
+		if backoff == 100*time.Millisecond { // the first failure since the last success
+			r.log.Warn("relay: outbox notifications lost; reconnecting (the poll covers meanwhile)",
+				slog.String("error", err.Error()))
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -31,8 +33,9 @@ func (r *Runner) listen(ctx context.Context) {
 	}
 }
 
-// listenOnce listens on one connection until it fails or ctx ends.
-func (r *Runner) listenOnce(ctx context.Context) error {
+// listenOnce listens on one connection until it fails or ctx ends; once listening, it
+// resets the caller's backoff.
+func (r *Runner) listenOnce(ctx context.Context, backoff *time.Duration) error {
 	acquireCtx, cancel := context.WithTimeout(ctx, r.opts.StepTimeout)
 	defer cancel()
 	pooled, err := r.pool.Acquire(acquireCtx)
@@ -49,6 +52,7 @@ func (r *Runner) listenOnce(ctx context.Context) error {
 	if _, err := conn.Exec(acquireCtx, "LISTEN "+notifyChannel); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	*backoff = 100 * time.Millisecond
 	r.Wake()
 	for {
 		// No deadline here on purpose: waiting is all this connection does, and ctx ends

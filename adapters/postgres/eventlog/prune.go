@@ -18,6 +18,28 @@ type Retention struct {
 // pruneBatch bounds the entries one prune statement removes.
 const pruneBatch = 5000
 
+// pruneSQL removes one batch of entries, with their outbox rows, and counts them.
+// Arguments: the cutoff time, Count, Count-1, the batch size.
+//
+// Within a topic's current epoch offsets are dense and only ever pruned from below the
+// last Count, so "beyond the last Count" is offset <= last_offset - Count: one look-up of
+// the topic's head per candidate, which the age index finds. Entries of an older epoch
+// (rare: an epoch only changes when a topic's head is lost) are ranked by seq instead.
+const pruneSQL = `
+WITH gone AS (
+    DELETE FROM event_log WHERE seq IN (
+        SELECT l.seq FROM event_log l JOIN event_topics t ON t.topic = l.topic
+         WHERE l.created_at < ? AND l.published_at IS NOT NULL
+           AND CASE WHEN l.epoch = t.epoch THEN l."offset" <= t.last_offset - ?
+                    ELSE l.seq < (SELECT x.seq FROM event_log x WHERE x.topic = l.topic
+                                   ORDER BY x.seq DESC OFFSET ? LIMIT 1) END
+         ORDER BY l.seq LIMIT ?)
+    RETURNING event_id
+), outbox AS (
+    DELETE FROM outbox_events o USING gone WHERE o.id = gone.event_id
+)
+SELECT count(*) FROM gone`
+
 // Pruner removes the entries the Retention no longer asks to keep.
 type Pruner struct {
 	db   *bun.DB
@@ -41,19 +63,7 @@ func (p *Pruner) Prune(ctx context.Context, now time.Time) (removed int, err err
 	cutoff := now.Add(-p.keep.Age).UTC()
 	for {
 		var n int
-		err := p.db.NewRaw(`
-WITH gone AS (
-    DELETE FROM event_log WHERE seq IN (
-        SELECT l.seq FROM event_log l
-         WHERE l.created_at < ? AND l.published_at IS NOT NULL
-           AND l.seq < (SELECT x.seq FROM event_log x WHERE x.topic = l.topic
-                         ORDER BY x.seq DESC OFFSET ? LIMIT 1)
-         ORDER BY l.seq LIMIT ?)
-    RETURNING event_id
-), outbox AS (
-    DELETE FROM outbox_events o USING gone WHERE o.id = gone.event_id
-)
-SELECT count(*) FROM gone`, cutoff, p.keep.Count-1, pruneBatch).Scan(ctx, &n)
+		err := p.db.NewRaw(pruneSQL, cutoff, p.keep.Count, p.keep.Count-1, pruneBatch).Scan(ctx, &n)
 		if err != nil {
 			return removed, fmt.Errorf("prune events before %s: %w", cutoff.Format(time.RFC3339), err)
 		}

@@ -96,3 +96,63 @@ func TestPruneRefusesZeroCount(t *testing.T) {
 		t.Error("pruned with a retention count of 0")
 	}
 }
+
+// Entries of an older epoch count among the last Count of their topic by recording order.
+func TestPruneAcrossEpochs(t *testing.T) {
+	t.Parallel()
+	ctx, db := open(t)
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	old := now.Add(-48 * time.Hour)
+	insert := func(topic, epoch string, off int64) {
+		row := &entryRow{Topic: topic, Epoch: epoch, Offset: off, EventID: uuid.Must(uuid.NewV7()), Name: "x.y",
+			Data: []byte(`{}`), CreatedAt: old, PublishedAt: now}
+		if _, err := db.NewInsert().Model(row).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for off := range int64(4) {
+		insert("user:e", "before", off+1)
+	}
+	for off := range int64(2) {
+		insert("user:e", "after", off+1)
+	}
+	if _, err := db.NewInsert().Model(&topicRow{Topic: "user:e", Epoch: "after", LastOffset: 2}).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	removed, err := NewPruner(db, Retention{Age: 24 * time.Hour, Count: 3}).Prune(ctx, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	for _, row := range logRows(t, ctx, db) {
+		left = append(left, fmt.Sprintf("%s/%d", row.Epoch, row.Offset))
+	}
+	// The last three by seq are after/2, after/1 and before/4.
+	if removed != 3 || fmt.Sprint(left) != "[before/4 after/1 after/2]" {
+		t.Errorf("removed %d, left %v", removed, left)
+	}
+}
+
+// More than one batch to remove: Prune goes on until none is left.
+func TestPruneManyBatches(t *testing.T) {
+	t.Parallel()
+	ctx, db := open(t)
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	const total, keep = 2*pruneBatch + 1500, 1000
+	_, err := db.NewRaw(`INSERT INTO event_log (topic, epoch, "offset", event_id, name, data, created_at, published_at)
+SELECT 'broadcast', 'e', i, gen_random_uuid(), 'x.y', '{}', ?, ? FROM generate_series(1, ?) i`, now.Add(-48*time.Hour), now, total).Exec(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.NewInsert().Model(&topicRow{Topic: "broadcast", Epoch: "e", LastOffset: total}).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	removed, err := NewPruner(db, Retention{Age: time.Hour, Count: keep}).Prune(ctx, now)
+	if err != nil || removed != total-keep {
+		t.Fatalf("removed %d (%v), want %d", removed, err, total-keep)
+	}
+	var lo, n int64
+	if err := db.NewRaw(`SELECT min("offset"), count(*) FROM event_log`).Scan(ctx, &lo, &n); err != nil || lo != total-keep+1 || n != keep {
+		t.Errorf("left %d entries from offset %d (%v), want %d from %d", n, lo, err, keep, total-keep+1)
+	}
+}

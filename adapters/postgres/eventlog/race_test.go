@@ -35,42 +35,11 @@ func TestRelaysRace(t *testing.T) {
 	check := openDB().Bun
 	pub := &recorder{}
 
-	// Producers: one per topic, each event committed before the next is created.
-	created := make([][]uuid.UUID, topics)
-	var producers sync.WaitGroup
-	for i := range topics {
-		db := openDB().Bun
-		producers.Go(func() {
-			for range perTopic {
-				created[i] = append(created[i], produce(t, ctx, db, fmt.Sprintf("user:%d", i)))
-			}
-		})
-	}
-	var producing atomic.Bool
-	producing.Store(true)
-	go func() { producers.Wait(); producing.Store(false) }()
-
+	created, producing := produceConcurrently(t, ctx, openDB, topics, perTopic)
 	var workers sync.WaitGroup
 	for range relays {
 		r := NewRelay(openDB().Bun, now)
-		workers.Go(func() {
-			for {
-				more := producing.Load()
-				n, err := r.Assign(ctx, batch)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				published, err := r.Publish(ctx, batch, pub)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if !more && n == 0 && len(published) == 0 {
-					return
-				}
-			}
-		})
+		workers.Go(func() { relayUntilDone(t, ctx, r, batch, pub, producing) })
 	}
 	tailed := tailUntil(t, ctx, New(openDB().Bun), topics*perTopic)
 	workers.Wait()
@@ -109,6 +78,45 @@ func TestRelaysRace(t *testing.T) {
 	}
 	if len(tailed) != len(rows) {
 		t.Errorf("the tail reader saw %d entries of %d", len(tailed), len(rows))
+	}
+}
+
+// produceConcurrently starts one producer per topic, each committing perTopic events one
+// after the other, and returns the ids each created (complete once producing is false).
+func produceConcurrently(t *testing.T, ctx context.Context, openDB func() *database.DB, topics, perTopic int) ([][]uuid.UUID, *atomic.Bool) {
+	created := make([][]uuid.UUID, topics)
+	var producers sync.WaitGroup
+	for i := range topics {
+		db := openDB().Bun
+		producers.Go(func() {
+			for range perTopic {
+				created[i] = append(created[i], produce(t, ctx, db, fmt.Sprintf("user:%d", i)))
+			}
+		})
+	}
+	producing := &atomic.Bool{}
+	producing.Store(true)
+	go func() { producers.Wait(); producing.Store(false) }()
+	return created, producing
+}
+
+// relayUntilDone assigns and publishes until the producers are done and nothing is left.
+func relayUntilDone(t *testing.T, ctx context.Context, r *Relay, batch int, pub Publisher, producing *atomic.Bool) {
+	for {
+		more := producing.Load()
+		n, err := r.Assign(ctx, batch)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		published, err := r.Publish(ctx, batch, pub)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		if !more && n == 0 && len(published) == 0 {
+			return
+		}
 	}
 }
 

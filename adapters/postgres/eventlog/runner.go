@@ -54,6 +54,7 @@ type Runner struct {
 	cancelSoft context.CancelFunc
 	done       chan struct{}
 	failing    int // consecutive publication failures, for logging once per outage
+	stuck      int // consecutive assignment failures, likewise
 }
 
 // NewRunner returns a Runner moving events with relay, publishing with pub (nil: no
@@ -124,10 +125,15 @@ func (r *Runner) pass(ctx context.Context) {
 	for ctx.Err() == nil {
 		n, err := r.step(func(ctx context.Context) (int, error) { return r.relay.Assign(ctx, r.opts.Batch) })
 		if err != nil {
-			if ctx.Err() == nil {
+			if ctx.Err() == nil && r.stuck == 0 {
 				r.log.Warn("relay: assigning offsets failed; retrying", slog.String("error", err.Error()))
 			}
+			r.stuck++
 			break
+		}
+		if r.stuck > 0 {
+			r.log.Info("relay: assigning offsets resumed", slog.Int("failed_attempts", r.stuck))
+			r.stuck = 0
 		}
 		r.m.relayed.Add(float64(n))
 		if n < r.opts.Batch {

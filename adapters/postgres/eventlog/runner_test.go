@@ -236,3 +236,61 @@ func metric(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	}
 	return 0
 }
+
+// A lost LISTEN connection is re-made: commits keep waking the relay at once.
+func TestRunnerRelistens(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	got := f.subscribe(t)
+	f.start(t, f.rdb, eventlog.RunnerOptions{Poll: time.Hour})
+	const listener = "SELECT coalesce(max(pid), 0) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'"
+	first := f.waitCount(t, listener, func(pid int) bool { return pid != 0 }, "listening")
+	if _, err := f.db.Bun.ExecContext(f.ctx, "SELECT pg_terminate_backend(?)", first); err != nil {
+		t.Fatal(err)
+	}
+	f.waitCount(t, listener, func(pid int) bool { return pid != 0 && pid != first }, "listening again")
+	start := time.Now()
+	f.produce(t, "admin")
+	select {
+	case m := <-got:
+		if m.Topic != "admin" || m.Offset != 1 {
+			t.Fatalf("got %s/%d", m.Topic, m.Offset)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("commit to Redis took %s after the reconnection", d)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no wake-up after the LISTEN connection was lost")
+	}
+}
+
+// BenchmarkRelay measures the relay's throughput: per op, one event recorded in the log
+// and published on the real Redis, in batches of 500 (the worker's batch size).
+func BenchmarkRelay(b *testing.B) {
+	ctx := context.Background()
+	db := pgtest.Open(b)
+	rdb, prefix := redistest.Client(b)
+	relay := eventlog.NewRelay(db.Bun, time.Now)
+	pub := fanout.NewPublisher(rdb, prefix, 0)
+	const batch = 500
+	insert := func(n int) {
+		_, err := db.Bun.NewRaw(`INSERT INTO outbox_events (id, name, topic, payload, created_at)
+SELECT gen_random_uuid(), 'user.updated', 'user:' || (i % 50), '{"id":"x","name":"Some Name"}', now() FROM generate_series(1, ?) i`, n).Exec(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for done := 0; done < b.N; done += batch {
+		n := min(batch, b.N-done)
+		b.StopTimer()
+		insert(n)
+		b.StartTimer()
+		if got, err := relay.Assign(ctx, batch); err != nil || got != n {
+			b.Fatalf("assigned %d of %d: %v", got, n, err)
+		}
+		if got, err := relay.Publish(ctx, batch, pub); err != nil || len(got) != n {
+			b.Fatalf("published %d of %d: %v", len(got), n, err)
+		}
+	}
+}

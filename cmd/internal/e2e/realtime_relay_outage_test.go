@@ -2,6 +2,9 @@ package e2e_test
 
 import (
 	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,7 +23,7 @@ func TestRelayRedisOutage(t *testing.T) {
 	heard := listenFanout(t, idEnv(s, "REDIS_KEY_PREFIX"))
 	api := s.start("api")
 	db := idDB(t, s)
-	s.start("worker")
+	worker := s.start("worker")
 	u := idNewUser(t, api.URL, "outage", "")
 	waitFor(t, "the registration heard", 10*time.Second, func() (bool, string) { return heard.count() == 1, fmt.Sprint(heard.count()) })
 
@@ -56,6 +59,18 @@ func TestRelayRedisOutage(t *testing.T) {
 	total := count(t, db, "SELECT count(*) FROM outbox_events")
 	checkLog(t, db, total, 1)
 	checkHeard(t, db, heard, total)
+	metrics := string(do(t, http.MethodGet, worker.URL+"/metrics", nil).Body)
+	for _, want := range []string{
+		fmt.Sprintf("keel_relay_events_recorded_total %d", total),
+		"keel_relay_publish_lag_seconds_count",
+	} {
+		if !strings.Contains(metrics, want+"\n") && !strings.Contains(metrics, want+" ") {
+			t.Errorf("worker /metrics lacks %q", want)
+		}
+	}
+	if !regexp.MustCompile(`(?m)^keel_relay_publish_failures_total [1-9]`).MatchString(metrics) {
+		t.Error("worker /metrics counts no publish failure during the outage")
+	}
 }
 
 // redisAddr is the shared Redis server's host:port.
