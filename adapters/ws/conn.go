@@ -139,7 +139,7 @@ func (c *conn) writer() {
 
 // readDeadline is how long the reader waits for any frame (pongs included).
 func (c *conn) readDeadline() time.Time {
-	return time.Now().Add(2*c.hub.opts.Heartbeat + 5*time.Second)
+	return time.Now().Add(2*c.hub.opts.Heartbeat + time.Second)
 }
 
 // reader handles the client's frames until the connection ends.

@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"fmt"
 	"net/http"
+	"regexp"
 	"syscall"
 	"testing"
 	"time"
@@ -61,6 +62,14 @@ func TestWSRedisOutage(t *testing.T) {
 	})
 	expect("Back", 5*time.Second)
 	c.Quiet(500 * time.Millisecond)
+
+	// The api counted the loss and what it read from the log meanwhile.
+	metrics := string(do(t, http.MethodGet, api.URL+"/metrics", nil).Body)
+	for _, series := range []string{"keel_ws_subscription_losses_total", "keel_ws_polled_events_total"} {
+		if !regexp.MustCompile(`(?m)^` + series + ` [1-9]`).MatchString(metrics) {
+			t.Fatalf("/metrics has no positive %s", series)
+		}
+	}
 
 	start := time.Now()
 	if err := api.Signal(syscall.SIGTERM); err != nil {

@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"fmt"
 	"net/http"
+	"regexp"
 	"testing"
 	"time"
 )
@@ -185,6 +186,29 @@ func TestWSProtocol(t *testing.T) {
 	}
 	if code := big.Closed(2 * time.Second); code != 1009 {
 		t.Fatalf("oversize frame: close %d, want 1009", code)
+	}
+
+	// Heartbeat: a client that answers pings (this one's reader does) stays; one that
+	// reads nothing, and so never answers, is dropped after two intervals.
+	quick := s.start("api", "WS_HEARTBEAT=1s")
+	alive := wsConnect(t, quick.URL, u.Access)
+	conn, res, err = wsTryDial(quick.URL, "", http.Header{"Authorization": {"Bearer " + u.Access}}, 0)
+	if err != nil {
+		t.Fatalf("dial: %v %s", err, wsStatus(res))
+	}
+	wsStart(t, conn, res, true) // never reads
+	start := time.Now()
+	waitFor(t, "the silent client dropped", 10*time.Second, func() (bool, string) {
+		m := regexp.MustCompile(`(?m)^keel_ws_connections (\d+)`).FindStringSubmatch(string(do(t, http.MethodGet, quick.URL+"/metrics", nil).Body))
+		return len(m) == 2 && m[1] == "1", fmt.Sprint(m)
+	})
+	t.Logf("the silent client was dropped after %s", time.Since(start))
+	if time.Since(start) < 2*time.Second {
+		t.Fatalf("dropped after %s, before two heartbeats", time.Since(start))
+	}
+	alive.Send(map[string]string{"type": "ping"})
+	if f := alive.Next(2 * time.Second); f.Type != "pong" {
+		t.Fatalf("the client that answers pings: %+v", f)
 	}
 }
 
