@@ -193,26 +193,31 @@ func (tb *table) join(c *conn, name string, since *sinceRef) {
 	tb.mu.Unlock()
 	s := &sub{}
 	t.subs[c] = s
-	known := t.known
+	known, epoch, offset := t.known, t.epoch, t.offset
 	t.mu.Unlock()
 
 	if since != nil {
 		tb.replay(c, t, s, *since)
 		return
 	}
+	// The client hears what comes after this moment: after what this instance delivered,
+	// or, for a topic new here, after what the log holds (events meanwhile are buffered).
 	if !known {
 		ctx, cancel := context.WithTimeout(context.Background(), logTimeout)
-		epoch, last, err := tb.hub.log.Head(ctx, name)
+		head, last, err := tb.hub.log.Head(ctx, name)
 		cancel()
+		if err == nil {
+			epoch, offset = head, last
+		}
 		t.mu.Lock()
 		if err == nil && !t.known {
-			t.known, t.epoch, t.offset = true, epoch, last
+			t.known, t.epoch, t.offset = true, head, last
 		}
 		t.mu.Unlock()
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	s.epoch, s.offset = t.epoch, t.offset
+	s.epoch, s.offset = epoch, offset
 	tb.goLive(c, t, s)
 }
 
