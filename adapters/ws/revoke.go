@@ -94,8 +94,8 @@ func (h *Hub) recheck(id uuid.UUID) {
 		c.actor.Role = st.Role
 		actor := c.actor
 		c.amu.Unlock()
-		if notification.MaySubscribe(actor, notification.Administrators) != nil {
-			h.topics.leave(c, notification.Administrators.String())
+		if notification.MaySubscribe(actor, notification.AdminTopic) != nil {
+			h.topics.leave(c, notification.AdminTopic.String())
 		}
 	}
 }

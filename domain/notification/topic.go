@@ -37,10 +37,10 @@ type Topic struct {
 
 // The topics that are not an account's own.
 var (
-	// Everyone is "broadcast", heard by every signed-in account.
-	Everyone = Topic{kind: kindBroadcast}
-	// Administrators is "admin", heard by administrators only.
-	Administrators = Topic{kind: kindAdmin}
+	// BroadcastTopic is "broadcast", heard by every signed-in account.
+	BroadcastTopic = Topic{kind: kindBroadcast}
+	// AdminTopic is "admin", heard by administrators only.
+	AdminTopic = Topic{kind: kindAdmin}
 )
 
 // OwnTopic is the topic of the account id ("user:<id>").
@@ -50,9 +50,9 @@ func OwnTopic(id uuid.UUID) Topic { return Topic{kind: kindUser, user: id} }
 func ParseTopic(name string) (Topic, error) {
 	switch name {
 	case "broadcast":
-		return Everyone, nil
+		return BroadcastTopic, nil
 	case "admin":
-		return Administrators, nil
+		return AdminTopic, nil
 	}
 	raw, ok := strings.CutPrefix(name, "user:")
 	if !ok || len(raw) != 36 {
@@ -81,7 +81,7 @@ func (t Topic) String() string {
 // DefaultTopics are the topics every connection of actor hears without asking: its own
 // and "broadcast".
 func DefaultTopics(actor ports.Actor) []Topic {
-	return []Topic{OwnTopic(actor.UserID), Everyone}
+	return []Topic{OwnTopic(actor.UserID), BroadcastTopic}
 }
 
 // MaySubscribe is the subscription policy: a signed-in account may hear its own topic and

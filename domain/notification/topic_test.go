@@ -47,7 +47,7 @@ func TestTopicPolicy(t *testing.T) {
 			t.Errorf("%s on %q: %v, want %v", tc.actor.Role, tc.name, err, tc.want)
 		}
 	}
-	if d := DefaultTopics(user); len(d) != 2 || d[0] != OwnTopic(me) || d[1] != Everyone {
+	if d := DefaultTopics(user); len(d) != 2 || d[0] != OwnTopic(me) || d[1] != BroadcastTopic {
 		t.Errorf("default topics %v", d)
 	}
 }

@@ -96,7 +96,7 @@ func wsStatus(res *http.Response) string {
 // the welcome unless paused.
 func wsStart(t *testing.T, conn *fws.Conn, res *http.Response, paused bool) *wsClient {
 	t.Helper()
-	c := &wsClient{t: t, Conn: conn, Resp: res, Frames: make(chan wsFrame, 100_000), closed: make(chan int, 1), resume: make(chan struct{})}
+	c := &wsClient{t: t, Conn: conn, Resp: res, Frames: make(chan wsFrame, 1024), closed: make(chan int, 1), resume: make(chan struct{})}
 	if !paused {
 		close(c.resume)
 	}
