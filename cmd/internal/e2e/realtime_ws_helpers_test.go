@@ -96,7 +96,7 @@ func wsStatus(res *http.Response) string {
 // the welcome unless paused.
 func wsStart(t *testing.T, conn *fws.Conn, res *http.Response, paused bool) *wsClient {
 	t.Helper()
-	c := &wsClient{t: t, Conn: conn, Resp: res, Frames: make(chan wsFrame, 1024), closed: make(chan int, 1), resume: make(chan struct{})}
+	c := &wsClient{t: t, Conn: conn, Resp: res, Frames: make(chan wsFrame, 128), closed: make(chan int, 1), resume: make(chan struct{})}
 	if !paused {
 		close(c.resume)
 	}
@@ -218,21 +218,19 @@ func (c *wsClient) Quiet(d time.Duration) {
 }
 
 // wsInsertEvents writes n outbox events on topic in one transaction, each with data of
-// about size bytes, as a context's change would; the relay publishes them.
+// about size bytes (made by PostgreSQL), as a context's change would; the relay publishes
+// them.
 func wsInsertEvents(t *testing.T, db *pgxpool.Pool, topic string, n, size int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	ids := make([]string, n)
-	payloads := make([]string, n)
-	pad := strings.Repeat("x", max(size-40, 0))
 	for i := range n {
-		id, _ := uuid.NewV7()
-		ids[i] = id.String()
-		payloads[i] = fmt.Sprintf(`{"id":%q,"pad":%q}`, id, pad)
+		ids[i] = uuid.Must(uuid.NewV7()).String()
 	}
 	_, err := db.Exec(ctx, `INSERT INTO outbox_events (id, name, topic, payload, created_at)
-		SELECT i::uuid, 'test.event', $1, p::jsonb, now() FROM unnest($2::text[], $3::text[]) AS u(i, p)`, topic, ids, payloads)
+		SELECT i::uuid, 'test.event', $1, jsonb_build_object('id', i, 'pad', repeat('x', $3)), now()
+		FROM unnest($2::text[]) WITH ORDINALITY AS u(i, n) ORDER BY n`, topic, ids, max(size-40, 0))
 	if err != nil {
 		t.Fatalf("insert outbox events: %v", err)
 	}
