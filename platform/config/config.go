@@ -63,6 +63,7 @@ type Config struct {
 	Auth      Auth      `envPrefix:"AUTH_"`
 	RateLimit RateLimit `envPrefix:"RATE_LIMIT_"`
 	Cron      Cron      `envPrefix:"CRON_"`
+	WS        WS        `envPrefix:"WS_"`
 
 	Notifications Notifications `envPrefix:"NOTIFICATIONS_"`
 
@@ -134,6 +135,25 @@ type HTTP struct {
 	MaxHeaderBytes int `env:"MAX_HEADER_BYTES" envDefault:"16384"`
 	// MaxConnsPerIP caps the open connections from one client address (0: no cap).
 	MaxConnsPerIP int `env:"MAX_CONNS_PER_IP" envDefault:"128"`
+}
+
+// WS holds the WebSocket hub's settings (WS_ALLOWED_ORIGINS is Config.WSAllowedOrigins).
+type WS struct {
+	// MaxConnsPerUser caps one account's connections on one api instance.
+	MaxConnsPerUser int `env:"MAX_CONNS_PER_USER" envDefault:"10"`
+	// SendQueueBytes bounds the frames waiting for one slow client before it is closed
+	// with 4408.
+	SendQueueBytes int `env:"SEND_QUEUE_BYTES" envDefault:"262144"`
+	// MaxFrameBytes bounds one client frame (larger is closed with 1009).
+	MaxFrameBytes int `env:"MAX_FRAME_BYTES" envDefault:"16384"`
+	// Heartbeat is the ping interval; a client silent for two is dropped.
+	Heartbeat time.Duration `env:"HEARTBEAT" envDefault:"25s"`
+	// ReplayMax is the most events one `since` replays before answering reset.
+	ReplayMax int `env:"REPLAY_MAX" envDefault:"1000"`
+	// PollInterval is how often the event log is polled while Redis is away.
+	PollInterval time.Duration `env:"POLL_INTERVAL" envDefault:"1s"`
+	// FrameWriteTimeout bounds the write of one frame to a client.
+	FrameWriteTimeout time.Duration `env:"WRITE_TIMEOUT" envDefault:"10s"`
 }
 
 // Database holds the PostgreSQL settings.

@@ -92,6 +92,14 @@ func (c *Config) problems() map[string]string {
 
 		"CORS_ALLOWED_ORIGINS": validation.Validate(c.CORSAllowedOrigins, validation.Each(validation.By(originPattern))),
 		"WS_ALLOWED_ORIGINS":   validation.Validate(c.WSAllowedOrigins, validation.Each(validation.By(originPattern))),
+
+		"WS_MAX_CONNS_PER_USER": intIn(c.WS.MaxConnsPerUser, 1, 100_000),
+		"WS_SEND_QUEUE_BYTES":   intIn(c.WS.SendQueueBytes, 1024, 64<<20),
+		"WS_MAX_FRAME_BYTES":    intIn(c.WS.MaxFrameBytes, 512, 1<<20),
+		"WS_HEARTBEAT":          durationIn(c.WS.Heartbeat, time.Second, 10*time.Minute),
+		"WS_REPLAY_MAX":         intIn(c.WS.ReplayMax, 1, 100_000),
+		"WS_POLL_INTERVAL":      durationIn(c.WS.PollInterval, 50*time.Millisecond, 4*time.Second),
+		"WS_WRITE_TIMEOUT":      durationIn(c.WS.FrameWriteTimeout, 100*time.Millisecond, time.Minute),
 	}
 	problems := make(map[string]string)
 	for key, err := range errs {
