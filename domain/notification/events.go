@@ -7,14 +7,11 @@ const (
 	EventCreated = "notification.created"
 )
 
-// TopicBroadcast is the topic of notifications for everyone.
-const TopicBroadcast = "broadcast"
-
 // TopicFor is the topic a notification for r is delivered on: the account's own topic,
-// or TopicBroadcast (a broadcast is delivered once, to every subscriber of that topic).
+// or BroadcastTopic (a broadcast is delivered once, to every subscriber of that topic).
 func TopicFor(r Recipient) string {
 	if r.Broadcast() {
-		return TopicBroadcast
+		return BroadcastTopic.String()
 	}
 	return kernel.UserTopic(r.UserID())
 }

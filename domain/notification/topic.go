@@ -1,6 +1,6 @@
-// Package notification is the notification context: what accounts are told, and on which
-// event topics they hear it. This file holds the topics and who may subscribe to them.
 package notification
+
+// This file holds the event topics and who may subscribe to them.
 
 import (
 	"strings"
