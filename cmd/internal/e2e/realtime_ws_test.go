@@ -1,8 +1,10 @@
 package e2e_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"reflect"
 	"regexp"
 	"testing"
 	"time"
@@ -40,7 +42,35 @@ func TestWSAcrossInstances(t *testing.T) {
 		}
 		last = f
 	}
+
+	// A notification an administrator sends through A, to this account and to everyone:
+	// notification.created on the account's topic (the next offset) and on broadcast, its
+	// data the resource the 202 answered.
+	admin := idCreateAdmin(t, s, a.URL)
+	for _, to := range []struct{ userID, topic string }{{u.UserID, topic}, {"all", "broadcast"}} {
+		start := time.Now()
+		r := do(t, http.MethodPost, a.URL+"/v1/notifications", map[string]any{
+			"userId": to.userID, "kind": "admin.message", "title": "Hello " + to.userID, "body": "Over the wire",
+		}, idHeaders(idBearer(admin.Access))...)
+		if r.Status != http.StatusAccepted {
+			t.Fatalf("POST /v1/notifications = %d\n%s", r.Status, r.Body)
+		}
+		f := c.NextEvent(time.Second)
+		t.Logf("notification to %s after %s", to.userID, time.Since(start))
+		if f.Topic != to.topic || f.Event != "notification.created" || !jsonEqual(f.Data, r.Body) {
+			t.Fatalf("frame %+v, want notification.created on %s with the data %s", f, to.topic, r.Body)
+		}
+		if to.topic == topic && (f.Epoch != last.Epoch || f.Offset != last.Offset+1) {
+			t.Fatalf("offset %s/%d after %s/%d: want exactly +1", f.Epoch, f.Offset, last.Epoch, last.Offset)
+		}
+	}
 	c.Quiet(300 * time.Millisecond) // nothing twice
+}
+
+// jsonEqual tells whether two JSON documents hold the same value.
+func jsonEqual(a, b []byte) bool {
+	var x, y any
+	return json.Unmarshal(a, &x) == nil && json.Unmarshal(b, &y) == nil && reflect.DeepEqual(x, y)
 }
 
 // TestWSResume is acceptance point 2: a client that misses 50 events and reconnects with
