@@ -82,9 +82,28 @@ func (r *Repository) Create(ctx context.Context, u *user.User) error {
 	return nil
 }
 
+// Hot reads: constant texts, prepared once per connection (see postgres.QueryOnePrepared).
+const (
+	selectUser    = `SELECT id, email, name, role, status, locale, email_verified_at, created_at, updated_at FROM users`
+	selectByID    = selectUser + ` WHERE id = $1`
+	selectByEmail = selectUser + ` WHERE email = $1`
+)
+
 // Get implements user.Repository.
 func (r *Repository) Get(ctx context.Context, id uuid.UUID) (*user.User, error) {
-	return r.one(ctx, "id", id, false)
+	return r.prepared(ctx, "id", selectByID, id)
+}
+
+// prepared returns the one user a hot read selects.
+func (r *Repository) prepared(ctx context.Context, column, query string, arg any) (*user.User, error) {
+	var rw row
+	if err := postgres.QueryOnePrepared(ctx, r.db, &rw, query, arg); err != nil {
+		if postgres.NoRows(err) {
+			return nil, user.ErrNotFound
+		}
+		return nil, fmt.Errorf("find user by %s: %w", column, err)
+	}
+	return toDomain(&rw)
 }
 
 // GetForUpdate implements user.Repository.
@@ -94,7 +113,7 @@ func (r *Repository) GetForUpdate(ctx context.Context, id uuid.UUID) (*user.User
 
 // ByEmail implements user.Repository.
 func (r *Repository) ByEmail(ctx context.Context, email kernel.Email) (*user.User, error) {
-	return r.one(ctx, "email", string(email), false)
+	return r.prepared(ctx, "email", selectByEmail, string(email))
 }
 
 // one returns the user whose column equals value, optionally locking its row.
