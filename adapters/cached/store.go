@@ -264,4 +264,3 @@ func (s *Store) Invalidate(ctx context.Context, keys ...string) {
 		_ = s.bus.Publish(ctx, keys...)
 	}
 }
-
