@@ -148,6 +148,44 @@ func drive(workers int, d time.Duration, do func(w int) (int, error)) driven {
 	return out
 }
 
+// burst starts n calls of do at the same instant, one per client, and summarises them
+// (req/s is n over the time until the last one answered).
+func burst(n int, do func(w int) (int, error)) driven {
+	var (
+		mu  sync.Mutex
+		lat []time.Duration
+		out driven
+		wg  sync.WaitGroup
+	)
+	start := make(chan struct{})
+	for w := range n {
+		wg.Go(func() {
+			<-start
+			t := time.Now()
+			st, err := do(w)
+			d := time.Since(t)
+			mu.Lock()
+			defer mu.Unlock()
+			lat = append(lat, d)
+			switch {
+			case err == nil && st == http.StatusOK:
+				out.ok++
+			case st >= 500:
+				out.fivexx++
+			default:
+				out.other++
+			}
+		})
+	}
+	began := time.Now()
+	close(start)
+	wg.Wait()
+	out.rps = float64(out.ok) / time.Since(began).Seconds()
+	slices.Sort(lat)
+	out.p50, out.p99 = lat[len(lat)/2], lat[len(lat)*99/100]
+	return out
+}
+
 // counters reads the database's committed transactions and Redis's processed commands,
 // to tell how many round trips a request cost.
 type counters struct {

@@ -33,6 +33,7 @@ type options struct {
 	modes    string
 	logins   time.Duration
 	keep     bool
+	baseline string
 }
 
 func main() {
@@ -44,8 +45,9 @@ func main() {
 	flag.StringVar(&o.adminURL, "pg", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server (any database) the suite creates its own in")
 	flag.StringVar(&o.dbName, "db", "keel_bench", "database the suite (re)creates and drops")
 	flag.StringVar(&o.modes, "exec-modes", "", "also run the uncached endpoint under these DATABASE_EXEC_MODE values, comma-separated (e.g. cache_statement,simple_protocol)")
-	flag.DurationVar(&o.logins, "login-d", 5*time.Second, "duration of the login and refresh scenarios")
+	flag.DurationVar(&o.logins, "login-d", 5*time.Second, "duration of the refresh scenario")
 	flag.BoolVar(&o.keep, "keep", false, "keep the database afterwards")
+	flag.StringVar(&o.baseline, "baseline", "", "also run this api binary (e.g. one built from an older commit) on GET /v1/users/{id}, as \"keel baseline\"")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -166,6 +168,9 @@ func (s *suite) startServers() error {
 			specs = append(specs, spec{"keel-nocache-" + m, "api", []string{"CACHE_ENABLED=false", "DATABASE_EXEC_MODE=" + m}})
 		}
 	}
+	if s.o.baseline != "" {
+		specs = append(specs, spec{"keel-baseline", s.o.baseline, nil})
+	}
 	for _, sp := range specs {
 		addr, err := freeAddr()
 		if err != nil {
@@ -176,7 +181,11 @@ func (s *suite) startServers() error {
 			env = []string{"DATABASE_URL=" + s.dbURL, "HTTP_ADDR=" + addr}
 		}
 		step("starting " + sp.name)
-		p, err := start(sp.name, filepath.Join(s.tmp, sp.bin), addr, env, s.tmp)
+		bin := sp.bin
+		if !filepath.IsAbs(bin) {
+			bin = filepath.Join(s.tmp, bin)
+		}
+		p, err := start(sp.name, bin, addr, env, s.tmp)
 		if err != nil {
 			return err
 		}
