@@ -33,7 +33,7 @@ type userRepoDeps struct {
 
 // newUserRepository is the users table, behind the read cache unless CACHE_ENABLED=false.
 func newUserRepository(d userRepoDeps) user.Repository {
-	inner := pguser.NewRepository(d.DB.Bun)
+	inner := pguser.NewRepository(d.DB.Bun).WithPool(d.DB.Pool)
 	if !d.Config.Cache.On {
 		return inner
 	}
