@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	httpuser "github.com/keelhq/keel/adapters/http/user"
+	"github.com/keelhq/keel/adapters/http/web"
 	"github.com/keelhq/keel/domain/user"
 )
 
@@ -59,5 +60,26 @@ func BenchmarkAppendUser(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = r.AppendJSON(make([]byte, 0, 512))
+	}
+}
+
+// A page of users is encoded byte for byte as encoding/json does, empty or not.
+func TestPageAppendJSONMatchesEncodingJSON(t *testing.T) {
+	t.Parallel()
+	next := "abc<def>"
+	at := time.Date(2026, 11, 30, 1, 2, 3, 0, time.UTC)
+	u := httpuser.User{ID: uuid.MustParse("01900000-0000-7000-8000-00000000000a"), Name: "A & B", CreatedAt: at, UpdatedAt: at}
+	for _, p := range []web.Page[httpuser.User]{
+		{},
+		{Data: []httpuser.User{}, Pagination: web.Pagination{Limit: 20}},
+		{Data: []httpuser.User{u, u}, Pagination: web.Pagination{Limit: 2, NextCursor: &next, HasMore: true}},
+	} {
+		want, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.AppendJSON(nil); string(got) != string(want) {
+			t.Errorf("AppendJSON:\n got %s\nwant %s", got, want)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"strconv"
 	"time"
 	"unicode/utf8"
 )
@@ -91,4 +92,38 @@ func AppendJSONBool(dst []byte, b bool) []byte {
 		return append(dst, "true"...)
 	}
 	return append(dst, "false"...)
+}
+
+// AppendJSON implements JSONAppender when every item does (else it falls back to
+// encoding/json for the page): the bytes encoding/json writes for the page.
+func (p Page[T]) AppendJSON(dst []byte) []byte {
+	if len(p.Data) > 0 {
+		if _, ok := any(p.Data[0]).(JSONAppender); !ok {
+			raw, _ := json.Marshal(p)
+			return append(dst, raw...)
+		}
+	}
+	if p.Data == nil {
+		dst = append(dst, `{"data":null`...)
+	} else {
+		dst = append(dst, `{"data":[`...)
+		for i := range p.Data {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = any(p.Data[i]).(JSONAppender).AppendJSON(dst)
+		}
+		dst = append(dst, ']')
+	}
+	dst = append(dst, `,"pagination":{"limit":`...)
+	dst = strconv.AppendInt(dst, int64(p.Pagination.Limit), 10)
+	dst = append(dst, `,"nextCursor":`...)
+	if p.Pagination.NextCursor == nil {
+		dst = append(dst, "null"...)
+	} else {
+		dst = AppendJSONString(dst, *p.Pagination.NextCursor)
+	}
+	dst = append(dst, `,"hasMore":`...)
+	dst = AppendJSONBool(dst, p.Pagination.HasMore)
+	return append(dst, "}}"...)
 }
