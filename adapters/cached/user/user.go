@@ -33,9 +33,18 @@ func New(inner user.Repository, store *cached.Store, tx ports.Tx, inTx func(cont
 	return &Repository{Repository: inner, store: store, tx: tx, inTx: inTx}
 }
 
-// key is the cache key of an account.
+// key is the cache key of an account, "user:<uuid>", built with one allocation.
 func key(id uuid.UUID) string {
-	return "user:" + id.String()
+	const hex = "0123456789abcdef"
+	b := make([]byte, 0, 5+36)
+	b = append(b, "user:"...)
+	for i, x := range id {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			b = append(b, '-')
+		}
+		b = append(b, hex[x>>4], hex[x&0xF])
+	}
+	return string(b)
 }
 
 // Get implements user.Repository from the cache, outside transactions.

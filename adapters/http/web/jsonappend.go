@@ -17,7 +17,7 @@ type JSONAppender interface {
 // else goes through encoding/json.
 func EncodeJSON(v any) ([]byte, error) {
 	if a, ok := v.(JSONAppender); ok {
-		return a.AppendJSON(make([]byte, 0, 512)), nil
+		return a.AppendJSON(make([]byte, 0, 320)), nil // a User is about 250 bytes
 	}
 	return json.Marshal(v)
 }
