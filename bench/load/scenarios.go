@@ -69,6 +69,7 @@ func (s *suite) interleave(ctx context.Context, endpoint, token string, targets 
 				return err
 			}
 			runs[i] = append(runs[i], r)
+			settle(r)
 		}
 	}
 	for i, t := range targets {
@@ -97,6 +98,12 @@ func (s *suite) interleave(ctx context.Context, endpoint, token string, targets 
 		s.table.rows = append(s.table.rows, rw)
 	}
 	return nil
+}
+
+// settle waits after a run for the requests still in flight when wrk stopped (a slow
+// endpoint leaves PostgreSQL busy for about its p99), so they do not slow the next run.
+func settle(r result) {
+	time.Sleep(max(500*time.Millisecond, 2*r.p99))
 }
 
 // statsFlush is how long PostgreSQL may keep a backend's statistics before publishing
