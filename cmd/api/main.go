@@ -9,5 +9,5 @@ import (
 )
 
 func main() {
-	os.Exit(boot.Run(config.ProcessAPI, boot.Platform, boot.Mail, boot.Core, boot.Contexts, boot.API, boot.HTTP))
+	os.Exit(boot.Run(config.ProcessAPI, boot.Platform, boot.Mail, boot.Core, boot.Contexts, boot.API, boot.Realtime, boot.HTTP))
 }

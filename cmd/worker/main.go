@@ -1,4 +1,5 @@
-// Command worker runs Keel's background jobs (River) and serves /livez, /readyz and
+// Command worker runs Keel's background jobs (River) and the outbox relay (events into the
+// durable log, then out on Redis), and serves /livez, /readyz and
 // /metrics on its own HTTP_ADDR (default :8081).
 package main
 
@@ -10,5 +11,5 @@ import (
 )
 
 func main() {
-	os.Exit(boot.Run(config.ProcessWorker, boot.Platform, boot.Mail, boot.Core, boot.Contexts, boot.Worker, boot.HTTP))
+	os.Exit(boot.Run(config.ProcessWorker, boot.Platform, boot.Mail, boot.Core, boot.Contexts, boot.Worker, boot.Relay, boot.HTTP))
 }

@@ -59,9 +59,11 @@ type Config struct {
 	Redis     Redis     `envPrefix:"REDIS_"`
 	Cache     Cache     `envPrefix:"CACHE_"`
 	Worker    Worker    `envPrefix:"WORKER_"`
+	Events    Events    `envPrefix:"EVENTS_"`
 	Mail      Mail      `envPrefix:"MAIL_"`
 	Auth      Auth      `envPrefix:"AUTH_"`
 	RateLimit RateLimit `envPrefix:"RATE_LIMIT_"`
+	WS        WS        `envPrefix:"WS_"`
 
 	CORSAllowedOrigins []string `env:"CORS_ALLOWED_ORIGINS"`
 	WSAllowedOrigins   []string `env:"WS_ALLOWED_ORIGINS"`
@@ -127,6 +129,25 @@ type HTTP struct {
 	MaxConnsPerIP int `env:"MAX_CONNS_PER_IP" envDefault:"128"`
 }
 
+// WS holds the WebSocket hub's settings (WS_ALLOWED_ORIGINS is Config.WSAllowedOrigins).
+type WS struct {
+	// MaxConnsPerUser caps one account's connections on one api instance.
+	MaxConnsPerUser int `env:"MAX_CONNS_PER_USER" envDefault:"10"`
+	// SendQueueBytes bounds the frames waiting for one slow client before it is closed
+	// with 4408.
+	SendQueueBytes int `env:"SEND_QUEUE_BYTES" envDefault:"262144"`
+	// MaxFrameBytes bounds one client frame (larger is closed with 1009).
+	MaxFrameBytes int `env:"MAX_FRAME_BYTES" envDefault:"16384"`
+	// Heartbeat is the ping interval; a client silent for two is dropped.
+	Heartbeat time.Duration `env:"HEARTBEAT" envDefault:"25s"`
+	// ReplayMax is the most events one `since` replays before answering reset.
+	ReplayMax int `env:"REPLAY_MAX" envDefault:"1000"`
+	// PollInterval is how often the event log is polled while Redis is away.
+	PollInterval time.Duration `env:"POLL_INTERVAL" envDefault:"1s"`
+	// FrameWriteTimeout bounds the write of one frame to a client.
+	FrameWriteTimeout time.Duration `env:"WRITE_TIMEOUT" envDefault:"10s"`
+}
+
 // Database holds the PostgreSQL settings.
 type Database struct {
 	URL              string        `env:"URL" envDefault:"postgres://postgres@127.0.0.1:5432/keel?sslmode=disable" secret:"url"`
@@ -167,6 +188,13 @@ type Cache struct {
 type Worker struct {
 	Concurrency int           `env:"CONCURRENCY" envDefault:"10"`
 	JobTimeout  time.Duration `env:"JOB_TIMEOUT" envDefault:"1m"`
+}
+
+// Events holds the retention of the durable event log: an entry is kept while it is
+// younger than Retention or among the last RetentionCount of its topic.
+type Events struct {
+	Retention      time.Duration `env:"RETENTION" envDefault:"24h"`
+	RetentionCount int           `env:"RETENTION_COUNT" envDefault:"1000"`
 }
 
 // Mail holds the e-mail settings. The "dir" driver writes .eml files for development; the

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestDefaultsPerProcess(t *testing.T) {
@@ -51,6 +52,9 @@ func TestDefaultsPerProcess(t *testing.T) {
 			}
 			if !cfg.RateLimit.Enabled {
 				t.Error("rate limits disabled by default")
+			}
+			if cfg.Events.Retention != 24*time.Hour || cfg.Events.RetentionCount != 1000 {
+				t.Errorf("Events = %+v, want 24h and 1000", cfg.Events)
 			}
 			if !slices.Equal(cfg.CORSAllowedOrigins, devOrigins) || !slices.Equal(cfg.WSAllowedOrigins, devOrigins) {
 				t.Errorf("origins = %v / %v, want %v", cfg.CORSAllowedOrigins, cfg.WSAllowedOrigins, devOrigins)
@@ -143,6 +147,10 @@ func TestBadValuesAreNamed(t *testing.T) {
 		// validation.Min skips zero values: each of these was once accepted.
 		{"body limit zero", ProcessAPI, map[string]string{"HTTP_BODY_LIMIT": "0"}, []string{"HTTP_BODY_LIMIT: must be between 1024 and"}},
 		{"worker concurrency zero", ProcessWorker, map[string]string{"WORKER_CONCURRENCY": "0"}, []string{"WORKER_CONCURRENCY:"}},
+		{"events retention zero", ProcessWorker, map[string]string{"EVENTS_RETENTION": "0s"}, []string{"EVENTS_RETENTION: must be between"}},
+		{"events retention too long", ProcessCron, map[string]string{"EVENTS_RETENTION": "9000h"}, []string{"EVENTS_RETENTION: must be between"}},
+		{"events retention count zero", ProcessCron, map[string]string{"EVENTS_RETENTION_COUNT": "0"}, []string{"EVENTS_RETENTION_COUNT: must be between"}},
+		{"events retention count not a number", ProcessWorker, map[string]string{"EVENTS_RETENTION_COUNT": "many"}, []string{"EVENTS_RETENTION_COUNT: cannot parse as a whole number"}},
 		{"max conns zero", ProcessWorker, map[string]string{"DATABASE_MAX_CONNS": "0"}, []string{"DATABASE_MAX_CONNS:"}},
 		{"rate limit zero", ProcessAPI, map[string]string{"RATE_LIMIT_PER_IP": "0"}, []string{"RATE_LIMIT_PER_IP: must be at least 1"}},
 		{"rate limit burst negative", ProcessAPI, map[string]string{"RATE_LIMIT_AUTH_BURST": "-1"}, []string{"RATE_LIMIT_AUTH_BURST:"}},

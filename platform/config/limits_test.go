@@ -46,3 +46,23 @@ func TestHTTPEdgeLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestWSSettings: the hub's settings have working defaults and bounds.
+func TestWSSettings(t *testing.T) {
+	cfg, err := LoadFrom(ProcessAPI, map[string]string{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := cfg.WS; w.MaxConnsPerUser != 10 || w.SendQueueBytes != 262144 || w.MaxFrameBytes != 16384 ||
+		w.Heartbeat.String() != "25s" || w.ReplayMax != 1000 || w.PollInterval.String() != "1s" {
+		t.Errorf("defaults: %+v", w)
+	}
+	for key, bad := range map[string]string{
+		"WS_MAX_CONNS_PER_USER": "0", "WS_SEND_QUEUE_BYTES": "100", "WS_MAX_FRAME_BYTES": "10",
+		"WS_HEARTBEAT": "100ms", "WS_REPLAY_MAX": "0", "WS_POLL_INTERVAL": "5s", "WS_WRITE_TIMEOUT": "0s",
+	} {
+		if _, err := LoadFrom(ProcessAPI, map[string]string{key: bad}); err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("%s=%s: %v", key, bad, err)
+		}
+	}
+}

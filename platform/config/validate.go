@@ -66,6 +66,9 @@ func (c *Config) problems() map[string]string {
 		"WORKER_CONCURRENCY": intIn(c.Worker.Concurrency, 1, 1000),
 		"WORKER_JOB_TIMEOUT": durationIn(c.Worker.JobTimeout, time.Second, time.Hour),
 
+		"EVENTS_RETENTION":       durationIn(c.Events.Retention, time.Minute, 366*24*time.Hour),
+		"EVENTS_RETENTION_COUNT": intIn(c.Events.RetentionCount, 1, 1_000_000),
+
 		"MAIL_DRIVER":        validation.Validate(c.Mail.Driver, validation.Required, validation.In("dir", "smtp"), validation.By(c.productionMail)),
 		"MAIL_FROM":          validation.Validate(c.Mail.From, validation.Required, validation.By(mailAddress), validation.By(c.notLocal("MAIL_FROM"))),
 		"MAIL_DIR":           validation.Validate(c.Mail.Dir, validation.When(c.Mail.Driver == "dir", validation.Required)),
@@ -97,6 +100,14 @@ func (c *Config) problems() map[string]string {
 
 		"CORS_ALLOWED_ORIGINS": validation.Validate(c.CORSAllowedOrigins, validation.Each(validation.By(originPattern))),
 		"WS_ALLOWED_ORIGINS":   validation.Validate(c.WSAllowedOrigins, validation.Each(validation.By(originPattern))),
+
+		"WS_MAX_CONNS_PER_USER": intIn(c.WS.MaxConnsPerUser, 1, 100_000),
+		"WS_SEND_QUEUE_BYTES":   intIn(c.WS.SendQueueBytes, 1024, 64<<20),
+		"WS_MAX_FRAME_BYTES":    intIn(c.WS.MaxFrameBytes, 512, 1<<20),
+		"WS_HEARTBEAT":          durationIn(c.WS.Heartbeat, time.Second, 10*time.Minute),
+		"WS_REPLAY_MAX":         intIn(c.WS.ReplayMax, 1, 100_000),
+		"WS_POLL_INTERVAL":      durationIn(c.WS.PollInterval, 50*time.Millisecond, 4*time.Second),
+		"WS_WRITE_TIMEOUT":      durationIn(c.WS.FrameWriteTimeout, 100*time.Millisecond, time.Minute),
 	}
 	problems := make(map[string]string)
 	for key, err := range errs {

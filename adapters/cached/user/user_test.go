@@ -17,6 +17,7 @@ import (
 	"github.com/keelhq/keel/adapters/postgres"
 	pguser "github.com/keelhq/keel/adapters/postgres/user"
 	rediscache "github.com/keelhq/keel/adapters/redis/cache"
+	"github.com/keelhq/keel/adapters/redis/pubsub"
 	"github.com/keelhq/keel/domain/kernel"
 	"github.com/keelhq/keel/domain/user"
 	"github.com/keelhq/keel/domain/user/usertest"
@@ -59,10 +60,10 @@ func newInstance(t *testing.T, pg *postgres.Transactor, inner user.Repository, r
 		t.Cleanup(remote.Close)
 		in.bus = rediscache.NewBus(rdb, prefix+"cache:invalidations", remote, nil)
 		in.store = cached.New(opts, local, remote, in.bus, nil)
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { defer close(done); in.bus.Run(ctx, in.store) }()
-		t.Cleanup(func() { cancel(); <-done })
+		sub := pubsub.New(rdb, nil)
+		in.bus.Listen(sub, in.store)
+		sub.Start()
+		t.Cleanup(func() { _ = sub.Stop(context.Background()) })
 		deadline := time.Now().Add(10 * time.Second)
 		for !in.bus.Subscribed() {
 			if time.Now().After(deadline) {

@@ -81,6 +81,10 @@ type Route struct {
 	// the operation learns nothing from how it validates input. Admin routes must name
 	// one; the use case applies it again.
 	Policy func(ports.Actor) error
+	// Authenticates marks a non-public operation whose handler authenticates the caller
+	// itself (a WebSocket upgrade also reads the token from the query or a subprotocol):
+	// the Mounter puts no authentication in front of it; the document still shows Access.
+	Authenticates bool
 
 	in, out     reflect.Type
 	plan        *plan // how Op decodes In; nil for Raw
@@ -192,7 +196,7 @@ func (m *Mounter) Mount(r fiber.Router, routes ...Route) {
 			panic("route " + rt.Method + " " + rt.Path + " was not built with route.Op")
 		}
 		handlers := []fiber.Handler{rt.handle}
-		if rt.Access != Public {
+		if rt.Access != Public && !rt.Authenticates {
 			handlers = []fiber.Handler{m.Authenticate, rt.handle}
 		}
 		r.Add(rt.Method, rt.FiberPath(), handlers...)

@@ -2,14 +2,13 @@ package cache
 
 import (
 	"context"
-	"errors"
 	"log/slog"
-	"net"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/keelhq/keel/adapters/redis/pubsub"
 )
 
 // Receiver is told what the Bus hears: keys another instance invalidated, and when the
@@ -20,17 +19,14 @@ type Receiver interface {
 	ForgetAll()
 }
 
-// Bus carries cache invalidations between instances over one Redis pub/sub channel. It
-// is a minimal subscriber of its own: the session cache's subscription
-// (adapters/redis/sessions) is due to move onto a shared subscriber package, and this one
-// should follow it there.
+// Bus carries cache invalidations between instances over one Redis pub/sub channel: it
+// publishes them, and hears the other instances' through the process's one subscriber
+// (adapters/redis/pubsub, see Listen).
 type Bus struct {
 	rdb     *redis.Client
 	channel string
 	cache   *Cache // its breaker guards Publish
 	log     *slog.Logger
-	// PingEvery is how often a quiet subscription is checked (default 1 s).
-	PingEvery time.Duration
 
 	subscribed atomic.Bool
 }
@@ -40,7 +36,7 @@ func NewBus(rdb *redis.Client, channel string, c *Cache, log *slog.Logger) *Bus 
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Bus{rdb: rdb, channel: channel, cache: c, log: log, PingEvery: time.Second}
+	return &Bus{rdb: rdb, channel: channel, cache: c, log: log}
 }
 
 // Subscribed reports whether invalidations from other instances are being heard.
@@ -65,69 +61,20 @@ func (b *Bus) Publish(ctx context.Context, keys ...string) error {
 	return nil
 }
 
-// Run keeps the subscription up until ctx ends, reconnecting with a backoff of at most
-// one second, and tells r to forget everything whenever the subscription is established
-// or lost.
-func (b *Bus) Run(ctx context.Context, r Receiver) {
-	backoff := minProbe
-	for {
-		up, err := b.subscribe(ctx, r)
-		wasUp := b.subscribed.Swap(false)
-		if ctx.Err() != nil {
-			return
-		}
-		if wasUp {
-			r.ForgetAll()
-			b.log.Warn("cache invalidation subscription lost; trusting local entries briefly", "channel", b.channel, "error", err)
-		}
-		if up {
-			backoff = minProbe
-		}
-		t := time.NewTimer(backoff)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-		backoff = min(2*backoff, time.Second)
+// Listen routes the invalidations sub receives on the Bus's channel to r, and tells r to
+// forget everything whenever the subscription comes up or is lost (invalidations may have
+// been missed). Call it before sub starts; without Redis it does nothing and the Bus never
+// reports itself subscribed.
+func (b *Bus) Listen(sub *pubsub.Subscriber, r Receiver) {
+	if !sub.Enabled() {
+		return
 	}
-}
-
-// subscribe runs one subscription until it fails or ctx ends.
-func (b *Bus) subscribe(ctx context.Context, r Receiver) (up bool, err error) {
-	ps := b.rdb.Subscribe(ctx, b.channel)
-	defer ps.Close()
-	stop := context.AfterFunc(ctx, func() { _ = ps.Close() })
-	defer stop()
-	pinged := false
-	for {
-		msg, err := ps.ReceiveTimeout(ctx, b.PingEvery)
-		if ctx.Err() != nil {
-			return up, nil
+	sub.Handle(b.channel, func(payload string) { r.Forget(strings.Split(payload, "\n")) })
+	sub.OnState(func(up bool, err error) {
+		r.ForgetAll()
+		b.subscribed.Store(up)
+		if !up {
+			b.log.Warn("cache invalidations not heard; trusting local entries briefly", "channel", b.channel, "error", err)
 		}
-		if err != nil {
-			var ne net.Error
-			if !errors.As(err, &ne) || !ne.Timeout() || pinged {
-				return up, err
-			}
-			if err := ps.Ping(ctx); err != nil {
-				return up, err
-			}
-			pinged = true
-			continue
-		}
-		pinged = false
-		switch m := msg.(type) {
-		case *redis.Subscription:
-			if m.Kind == "subscribe" && m.Channel == b.channel {
-				r.ForgetAll()
-				b.subscribed.Store(true)
-				up = true
-				b.log.Info("cache invalidations subscribed; local cache cleared", "channel", b.channel)
-			}
-		case *redis.Message:
-			r.Forget(strings.Split(m.Payload, "\n"))
-		}
-	}
+	})
 }

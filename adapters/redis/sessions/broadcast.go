@@ -2,15 +2,14 @@ package sessions
 
 import (
 	"context"
-	"errors"
-	"net"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/redis/go-redis/v9"
+
+	"github.com/keelhq/keel/adapters/redis/pubsub"
 )
 
 const (
@@ -18,9 +17,6 @@ const (
 	idsPerMessage = 200
 	// publishTimeout bounds the broadcast of one Invalidate, whatever the caller's context.
 	publishTimeout = 500 * time.Millisecond
-	// Reconnection backoff of the subscription.
-	minBackoff = 50 * time.Millisecond
-	maxBackoff = time.Second
 )
 
 // Invalidate forgets ids on this instance at once, then publishes them so that every
@@ -73,88 +69,53 @@ func decodeIDs(payload string) (ids []uuid.UUID, bad int) {
 	return ids, bad
 }
 
-// Run keeps the invalidation subscription up until ctx ends, reconnecting with backoff.
-// Each time the subscription is (re)established it drops the whole cache and answers are
-// trusted for TTL; while it is down, for DegradedTTL. Without Redis it just waits for ctx.
+// Listen hears invalidations through sub, a subscriber shared with other consumers that
+// its owner starts and stops, instead of the subscription the cache would hold itself
+// (Run, Start). Call it before sub starts. A nil or disabled sub changes nothing.
+func (c *Cache) Listen(sub *pubsub.Subscriber) {
+	if !sub.Enabled() {
+		return
+	}
+	sub.Handle(c.channel, c.receive)
+	sub.OnState(c.setSubscribed)
+	c.shared = true
+}
+
+// Watch adds f to the functions told of every invalidation this instance hears or makes:
+// the ids forgotten, or nil when the whole cache was dropped (the subscription came back,
+// so invalidations may have been missed). f runs on the goroutine that forgot, and must be
+// quick. Call it before the cache starts.
+func (c *Cache) Watch(f func(ids []uuid.UUID)) { c.watchers = append(c.watchers, f) }
+
+// receive handles one invalidation message.
+func (c *Cache) receive(payload string) {
+	ids, bad := decodeIDs(payload)
+	if bad > 0 {
+		c.log.Warn("session invalidation message with malformed ids", "bad", bad)
+	}
+	if len(ids) > 0 {
+		c.forget(ids, false)
+	}
+}
+
+// Run keeps the cache's own invalidation subscription up until ctx ends (see pubsub).
+// Each time it is (re)established the whole cache is dropped and answers are trusted for
+// TTL; while it is down, for DegradedTTL. Without Redis, or when the cache listens through
+// a shared subscriber, it just waits for ctx.
 func (c *Cache) Run(ctx context.Context) {
-	if c.rdb == nil {
+	if c.shared || c.rdb == nil {
 		<-ctx.Done()
 		return
 	}
-	backoff := minBackoff
-	for {
-		up, err := c.subscribe(ctx)
-		if ctx.Err() != nil {
-			c.subscribed.Store(false)
-			return
-		}
-		c.setSubscribed(false, err)
-		if up {
-			backoff = minBackoff
-		}
-		t := time.NewTimer(backoff)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-		backoff = min(2*backoff, maxBackoff)
-	}
+	c.own.Run(ctx)
 }
 
-// subscribe runs one subscription until it fails or ctx ends, and reports whether it was
-// ever established. Messages are handled as they are read (deleting ids is cheap), so
-// none is dropped here; a reader too slow for Redis gets disconnected by Redis, which ends
-// the subscription and so clears the cache on the next one.
-func (c *Cache) subscribe(ctx context.Context) (up bool, err error) {
-	ps := c.rdb.Subscribe(ctx, c.channel)
-	defer ps.Close()
-	stop := context.AfterFunc(ctx, func() { _ = ps.Close() })
-	defer stop()
-	pinged := false
-	for {
-		msg, err := ps.ReceiveTimeout(ctx, c.pingEvery)
-		if ctx.Err() != nil {
-			return up, nil
-		}
-		if err != nil {
-			if !isTimeout(err) || pinged {
-				return up, err
-			}
-			if err := ps.Ping(ctx); err != nil {
-				return up, err
-			}
-			pinged = true
-			continue
-		}
-		pinged = false
-		switch m := msg.(type) {
-		case *redis.Subscription:
-			if m.Kind == "subscribe" && m.Channel == c.channel {
-				c.forget(nil, true)
-				c.setSubscribed(true, nil)
-				up = true
-			}
-		case *redis.Message:
-			ids, bad := decodeIDs(m.Payload)
-			if bad > 0 {
-				c.log.Warn("session invalidation message with malformed ids", "bad", bad)
-			}
-			if len(ids) > 0 {
-				c.forget(ids, false)
-			}
-		}
-	}
-}
-
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
-}
-
-// setSubscribed records the subscription state, logging changes.
+// setSubscribed records the subscription state (the pubsub state callback): coming up
+// drops the whole cache, since invalidations may have been missed while it was down.
 func (c *Cache) setSubscribed(up bool, err error) {
+	if up {
+		c.forget(nil, true)
+	}
 	if c.subscribed.Swap(up) == up {
 		return
 	}
@@ -162,8 +123,10 @@ func (c *Cache) setSubscribed(up bool, err error) {
 		c.log.Info("session invalidations subscribed; cache cleared", "channel", c.channel)
 		return
 	}
-	c.log.Warn("session invalidation subscription lost; trusting cached sessions for the degraded TTL",
-		"channel", c.channel, "degradedTTL", c.opts.DegradedTTL, "error", err)
+	if err != nil {
+		c.log.Warn("session invalidation subscription lost; trusting cached sessions for the degraded TTL",
+			"channel", c.channel, "degradedTTL", c.opts.DegradedTTL, "error", err)
+	}
 }
 
 // runner is the goroutine Start launches.

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/keelhq/keel/adapters/redis/pubsub"
 	"github.com/keelhq/keel/domain/kernel"
 	"github.com/keelhq/keel/platform/testkit/logtest"
 	"github.com/keelhq/keel/platform/testkit/redistest"
@@ -165,4 +166,44 @@ func TestKilledSubscriptionRecovers(t *testing.T) {
 	eventually(t, 5*time.Second, "cache cleared by resubscription", func() bool { return c.Len() == 0 && c.Subscribed() })
 	f.set(id, false)
 	assert.False(t, state(t, c, id).Active)
+}
+
+// TestListenOnSharedSubscriber: a cache that listens through a subscriber shared with
+// another consumer hears invalidations, and its watchers learn of every forget.
+func TestListenOnSharedSubscriber(t *testing.T) {
+	t.Parallel()
+	rdb, prefix := redistest.Client(t)
+	other := redis.NewClient(rdb.Options())
+	t.Cleanup(func() { _ = other.Close() })
+	channel := prefix + "sessions"
+	f := newFake()
+	sub := pubsub.New(rdb, discard())
+	otherMessages := make(chan string, 1)
+	sub.Handle(prefix+"other", func(p string) { otherMessages <- p })
+	b := New(f, rdb, channel, Options{TTL: time.Hour}, discard())
+	b.Listen(sub)
+	watched := make(chan []uuid.UUID, 4)
+	b.Watch(func(ids []uuid.UUID) { watched <- ids })
+	running(t, b) // Run waits: the shared subscriber does the work
+	sub.Start()
+	t.Cleanup(func() { assert.NoError(t, sub.Stop(context.Background())) })
+	eventually(t, 5*time.Second, "subscribed", b.Subscribed)
+	require.Nil(t, <-watched, "coming up drops the whole cache")
+
+	a := New(f, other, channel, Options{TTL: time.Hour}, discard())
+	id := kernel.NewID()
+	a.Invalidate(context.Background(), id)
+	select {
+	case got := <-watched:
+		require.Equal(t, []uuid.UUID{id}, got)
+	case <-time.After(2 * time.Second):
+		t.Fatal("the watcher was not told")
+	}
+	require.NoError(t, other.Publish(context.Background(), prefix+"other", "x").Err())
+	select {
+	case p := <-otherMessages:
+		require.Equal(t, "x", p)
+	case <-time.After(2 * time.Second):
+		t.Fatal("the other consumer got nothing")
+	}
 }

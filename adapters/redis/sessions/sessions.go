@@ -9,7 +9,8 @@
 // the whole cache is dropped, since invalidations may have been missed meanwhile.
 //
 // Lifecycle: call Run(ctx) in a goroutine, or Start() and Stop(ctx) (shaped for fx
-// hooks). Without Run the cache works, in degraded mode.
+// hooks), for a subscription of its own; or Listen on a pubsub.Subscriber shared with other
+// consumers, which its owner runs. Without either the cache works, in degraded mode.
 package sessions
 
 import (
@@ -23,6 +24,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/keelhq/keel/adapters/redis/pubsub"
 	"github.com/keelhq/keel/domain/auth"
 )
 
@@ -77,8 +79,12 @@ type Cache struct {
 
 	subscribed atomic.Bool
 	runner     runner
-	// pingEvery is how often a quiet subscription is checked with PING.
-	pingEvery time.Duration
+	// own is the cache's own subscription (Run); shared is set when it listens through
+	// another subscriber instead (Listen).
+	own    *pubsub.Subscriber
+	shared bool
+	// watchers are told of every forget (Watch).
+	watchers []func(ids []uuid.UUID)
 	// joined, when set, runs when a miss joins another caller's flight (tests only).
 	joined func()
 }
@@ -108,10 +114,14 @@ func New(inner auth.SessionStatus, rdb *redis.Client, channel string, opts Optio
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Cache{
+	c := &Cache{
 		inner: inner, rdb: rdb, channel: channel, opts: opts.withDefaults(), log: log, now: time.Now,
-		entries: make(map[uuid.UUID]entry), flights: make(map[uuid.UUID]*flight), pingEvery: time.Second,
+		entries: make(map[uuid.UUID]entry), flights: make(map[uuid.UUID]*flight),
+		own: pubsub.New(rdb, log),
 	}
+	c.own.Handle(channel, c.receive)
+	c.own.OnState(c.setSubscribed)
+	return c
 }
 
 // Subscribed reports whether the invalidation subscription is up, that is whether answers
@@ -216,15 +226,19 @@ func (c *Cache) store(id uuid.UUID, e entry) {
 // read before now is served or stored after it.
 func (c *Cache) forget(ids []uuid.UUID, all bool) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.epoch++
 	if all {
 		clear(c.entries)
 		clear(c.flights)
-		return
+		ids = nil
+	} else {
+		for _, id := range ids {
+			delete(c.entries, id)
+			delete(c.flights, id)
+		}
 	}
-	for _, id := range ids {
-		delete(c.entries, id)
-		delete(c.flights, id)
+	c.mu.Unlock()
+	for _, f := range c.watchers {
+		f(ids)
 	}
 }

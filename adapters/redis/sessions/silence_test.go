@@ -100,7 +100,7 @@ func TestSilentSubscriptionIsDetected(t *testing.T) {
 
 	f := newFake()
 	c := New(f, viaProxy, prefix+"sessions", Options{TTL: time.Hour}, discard())
-	c.pingEvery = 50 * time.Millisecond
+	c.own.PingEvery = 50 * time.Millisecond
 	running(t, c)
 	eventually(t, 5*time.Second, "subscribed", c.Subscribed)
 

@@ -17,6 +17,7 @@ import (
 	"github.com/keelhq/keel/adapters/http/guard"
 	"github.com/keelhq/keel/adapters/http/route"
 	"github.com/keelhq/keel/adapters/http/server"
+	"github.com/keelhq/keel/adapters/redis/pubsub"
 	"github.com/keelhq/keel/adapters/redis/ratelimit"
 	"github.com/keelhq/keel/adapters/redis/sessions"
 	"github.com/keelhq/keel/domain/auth"
@@ -36,6 +37,7 @@ var apiInfo = route.Info{
 		{Name: "Auth", Description: "Sign-up, sign-in, tokens, sessions, passwords and e-mail verification."},
 		{Name: "Users", Description: "Your own account, and the administration of every account."},
 		{Name: "Audit", Description: "The trail of every state-changing action, for administrators."},
+		{Name: "Realtime", Description: "The WebSocket stream of events: a client's own, broadcasts, and for administrators the admin topic."},
 		{Name: "Operations", Description: "Liveness, readiness and metrics, served by every process."},
 		{Name: "Documentation", Description: "This reference and the document it is made from."},
 	},
@@ -44,16 +46,23 @@ var apiInfo = route.Info{
 // API serves the public surface: the per-IP rate limit on /v1, every context's routes
 // (authenticated where they are not public), the OpenAPI document and its docs page.
 var API = fx.Module("api",
-	fx.Provide(newGuard),
+	fx.Provide(newGuard, newSubscriber),
 	fx.Invoke(mountAPI),
 	// The api hears other instances' session changes for the life of the process.
-	fx.Invoke(func(lc fx.Lifecycle, c *sessions.Cache) {
-		lc.Append(fx.Hook{
-			OnStart: func(context.Context) error { c.Start(); return nil },
-			OnStop:  c.Stop,
-		})
-	}),
+	fx.Invoke(func(sub *pubsub.Subscriber, c *sessions.Cache) { c.Listen(sub) }),
 )
+
+// newSubscriber is the api's one Redis subscription: the consumers (session invalidations,
+// event fan-out) register their channels while the process is assembled, and it runs from
+// start to stop.
+func newSubscriber(lc fx.Lifecycle, rdb *redis.Client, log *slog.Logger) *pubsub.Subscriber {
+	sub := pubsub.New(rdb, log)
+	lc.Append(fx.Hook{
+		OnStart: func(context.Context) error { sub.Start(); return nil },
+		OnStop:  sub.Stop,
+	})
+	return sub
+}
 
 func newGuard(cfg *config.Config, rdb *redis.Client, log *slog.Logger) *guard.Guard {
 	rl := cfg.RateLimit

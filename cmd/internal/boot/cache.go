@@ -14,6 +14,7 @@ import (
 	"github.com/keelhq/keel/adapters/postgres"
 	pguser "github.com/keelhq/keel/adapters/postgres/user"
 	rediscache "github.com/keelhq/keel/adapters/redis/cache"
+	"github.com/keelhq/keel/adapters/redis/pubsub"
 	"github.com/keelhq/keel/domain/user"
 	"github.com/keelhq/keel/platform/config"
 	"github.com/keelhq/keel/platform/database"
@@ -29,6 +30,8 @@ type userRepoDeps struct {
 	Registry  *prometheus.Registry
 	Tx        ports.Tx
 	Log       *slog.Logger
+	// Subscriber is the api's one Redis subscription; worker and cron have none.
+	Subscriber *pubsub.Subscriber `optional:"true"`
 }
 
 // newUserRepository is the users table, behind the read cache unless CACHE_ENABLED=false.
@@ -42,8 +45,8 @@ func newUserRepository(d userRepoDeps) user.Repository {
 
 // newCacheStore builds the cache tiers: in-process, then Redis behind a circuit breaker
 // when Redis is configured. Every process announces its invalidations; only the api, which
-// serves reads from the cache for long, listens to the others' (worker and cron keep
-// entries for the degraded TTL only).
+// serves reads from the cache for long, listens to the others' through its subscriber
+// (worker and cron keep entries for the degraded TTL only).
 func newCacheStore(d userRepoDeps, name string) *cached.Store {
 	c := d.Config.Cache
 	opts := cached.Options{
@@ -61,27 +64,9 @@ func newCacheStore(d userRepoDeps, name string) *cached.Store {
 	bus := rediscache.NewBus(d.Redis, d.Config.Redis.KeyPrefix+"cache:invalidations", remote, d.Log)
 	metrics = cached.NewMetrics(d.Registry, bus.Subscribed)
 	store := cached.New(opts, local, remote, bus, metrics)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	d.Lifecycle.Append(fx.Hook{
-		OnStart: func(context.Context) error {
-			if d.Config.Process != config.ProcessAPI {
-				close(done)
-				return nil
-			}
-			go func() { defer close(done); bus.Run(ctx, store) }()
-			return nil
-		},
-		OnStop: func(stop context.Context) error {
-			cancel()
-			remote.Close()
-			select {
-			case <-done:
-				return nil
-			case <-stop.Done():
-				return stop.Err()
-			}
-		},
-	})
+	if d.Subscriber != nil {
+		bus.Listen(d.Subscriber, store)
+	}
+	d.Lifecycle.Append(fx.Hook{OnStop: func(context.Context) error { remote.Close(); return nil }})
 	return store
 }

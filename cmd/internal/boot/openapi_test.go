@@ -30,7 +30,7 @@ func apiApp(t *testing.T) *fiber.App {
 	fxApp := fx.New(
 		fx.Supply(cfg, logging.New(&logtest.Buffer{}, "error", "api")),
 		fx.NopLogger,
-		Platform, Mail, Core, Contexts, HTTP, API,
+		Platform, Mail, Core, Contexts, HTTP, API, Realtime,
 		fx.Populate(&app),
 	)
 	if err := fxApp.Err(); err != nil {
