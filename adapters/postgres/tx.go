@@ -68,3 +68,9 @@ func SQLTx(ctx context.Context) (*sql.Tx, bool) {
 	}
 	return tx.Tx, true
 }
+
+// InTx reports whether ctx carries a transaction.
+func InTx(ctx context.Context) bool {
+	_, ok := ctx.Value(txKey{}).(bun.Tx)
+	return ok
+}

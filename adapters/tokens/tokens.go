@@ -28,6 +28,7 @@ type Tokens struct {
 	issuer   string
 	audience string
 	now      func() time.Time
+	leeway   time.Duration
 	parser   *jwt.Parser
 }
 
@@ -56,7 +57,7 @@ func New(keys []Key, issuer, audience string, leeway time.Duration, now func() t
 	if now == nil {
 		now = time.Now
 	}
-	t := &Tokens{signer: keys[0], keys: make(map[string][]byte, len(keys)), issuer: issuer, audience: audience, now: now}
+	t := &Tokens{signer: keys[0], keys: make(map[string][]byte, len(keys)), issuer: issuer, audience: audience, now: now, leeway: leeway}
 	for _, k := range keys {
 		t.keys[k.ID] = slices.Clone(k.Secret)
 	}

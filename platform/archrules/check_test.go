@@ -113,6 +113,11 @@ var judgeCases = []struct {
 	{"module root imports cmd", ".", "./cmd/api", RuleNoCmdImports},
 	{"an unknown layer imports cmd", "./internal/x", "./cmd/api", RuleNoCmdImports},
 	{"an unknown layer imports adapters", "./internal/x", "./adapters/http", ""},
+	// 9. bench
+	{"cmd imports the reference server", "./cmd/api", "./bench/reference", RuleNoBenchImports},
+	{"adapters import the load suite", "./adapters/http", "./bench/load", RuleNoBenchImports},
+	{"the load suite imports an adapter", "./bench/load", "./adapters/argon2id", ""},
+	{"one bench package imports another", "./bench/load", "./bench/reference", ""},
 }
 
 func TestCheckJudgesEachImport(t *testing.T) {

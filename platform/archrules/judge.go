@@ -3,6 +3,9 @@ package archrules
 // judge returns the rule that the import from -> to breaks, if any. from is a module package.
 // Each importing layer has one judge; a layer without one is bound only by RuleNoCmdImports.
 func judge(from, to node) (Rule, bool) {
+	if to.in("bench") && !from.in("bench") {
+		return RuleNoBenchImports, true
+	}
 	switch {
 	case from.isKernel():
 		return judgeKernel(to)

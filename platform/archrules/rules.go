@@ -42,6 +42,8 @@ const (
 	RuleMigrationsStandalone Rule = "migrations-standalone"
 	// RuleNoCmdImports: a package imports cmd from outside that process's own folder.
 	RuleNoCmdImports Rule = "no-cmd-imports"
+	// RuleNoBenchImports: a package outside bench imports bench.
+	RuleNoBenchImports Rule = "no-bench-imports"
 )
 
 var sentences = map[Rule]string{
@@ -56,6 +58,7 @@ var sentences = map[Rule]string{
 	RuleAdaptersNoCmd:               "adapters never import cmd",
 	RuleMigrationsStandalone:        "migrations never import domain, application, adapters, platform or cmd",
 	RuleNoCmdImports:                "nothing outside cmd imports cmd, and no process imports another (cmd/internal is shared wiring)",
+	RuleNoBenchImports:              "nothing outside bench imports bench (the load suites and the bare reference server measure Keel; they are not part of it)",
 	RuleDomainNoWireFormat:          "the domain knows no wire format: no struct tags under domain/ or ports/ (REST resources, rows and job arguments live in adapters, behind converters)",
 }
 
@@ -81,6 +84,7 @@ func Rules() []Rule {
 		RuleAdaptersNoCmd,
 		RuleMigrationsStandalone,
 		RuleNoCmdImports,
+		RuleNoBenchImports,
 		RuleDomainNoWireFormat,
 	}
 }

@@ -57,6 +57,7 @@ type Config struct {
 	HTTP      HTTP      `envPrefix:"HTTP_"`
 	Database  Database  `envPrefix:"DATABASE_"`
 	Redis     Redis     `envPrefix:"REDIS_"`
+	Cache     Cache     `envPrefix:"CACHE_"`
 	Worker    Worker    `envPrefix:"WORKER_"`
 	Events    Events    `envPrefix:"EVENTS_"`
 	Mail      Mail      `envPrefix:"MAIL_"`
@@ -163,6 +164,33 @@ type Database struct {
 	MinConns         int32         `env:"MIN_CONNS" envDefault:"0"`
 	StatementTimeout time.Duration `env:"STATEMENT_TIMEOUT" envDefault:"5s"`
 	ConnectTimeout   time.Duration `env:"CONNECT_TIMEOUT" envDefault:"5s"`
+	// ExecMode is how pgx sends queries (see database.ExecModes).
+	ExecMode string `env:"EXEC_MODE" envDefault:"exec"`
+}
+
+// Cache holds the settings of the read cache in front of the user repository: an
+// in-process tier, invalidated on every instance over Redis pub/sub, over a shared Redis
+// tier guarded by a circuit breaker.
+type Cache struct {
+	// On switches the cache on (CACHE_ENABLED).
+	On bool `env:"ENABLED" envDefault:"true"`
+	// TTL bounds how long a value read from PostgreSQL is served by any tier.
+	TTL time.Duration `env:"TTL" envDefault:"30s"`
+	// LocalTTL is how long the in-process tier trusts an entry while it hears invalidations.
+	LocalTTL time.Duration `env:"LOCAL_TTL" envDefault:"10s"`
+	// NegativeTTL is how long "not found" is remembered.
+	NegativeTTL time.Duration `env:"NEGATIVE_TTL" envDefault:"5s"`
+	// Jitter is the percentage by which each TTL is randomly shortened, so that entries
+	// filled together do not expire together.
+	Jitter int `env:"JITTER_PERCENT" envDefault:"10"`
+	// LocalMaxEntries bounds the in-process tier.
+	LocalMaxEntries int `env:"LOCAL_MAX_ENTRIES" envDefault:"100000"`
+	// RedisTimeout is the deadline of one cache call to Redis.
+	RedisTimeout time.Duration `env:"REDIS_TIMEOUT" envDefault:"50ms"`
+	// BreakerFailures is how many consecutive Redis failures open the circuit breaker.
+	BreakerFailures int `env:"BREAKER_FAILURES" envDefault:"3"`
+	// BreakerRetry is the longest wait between background probes of an open breaker.
+	BreakerRetry time.Duration `env:"BREAKER_RETRY" envDefault:"1s"`
 }
 
 // Worker holds the job worker's settings.

@@ -49,6 +49,16 @@ func (c *Config) problems() map[string]string {
 		"DATABASE_MIN_CONNS":         intIn(int(c.Database.MinConns), 0, int(c.Database.MaxConns)),
 		"DATABASE_STATEMENT_TIMEOUT": durationIn(c.Database.StatementTimeout, 10*time.Millisecond, 10*time.Minute),
 		"DATABASE_CONNECT_TIMEOUT":   durationIn(c.Database.ConnectTimeout, 100*time.Millisecond, time.Minute),
+		"DATABASE_EXEC_MODE":         validation.Validate(c.Database.ExecMode, validation.Required, validation.By(execMode)),
+
+		"CACHE_TTL":               durationIn(c.Cache.TTL, time.Second, time.Hour),
+		"CACHE_LOCAL_TTL":         durationIn(c.Cache.LocalTTL, 0, c.Cache.TTL),
+		"CACHE_NEGATIVE_TTL":      durationIn(c.Cache.NegativeTTL, 0, c.Cache.TTL),
+		"CACHE_JITTER_PERCENT":    intIn(c.Cache.Jitter, 0, 50),
+		"CACHE_LOCAL_MAX_ENTRIES": intIn(c.Cache.LocalMaxEntries, 100, 10_000_000),
+		"CACHE_REDIS_TIMEOUT":     durationIn(c.Cache.RedisTimeout, time.Millisecond, 5*time.Second),
+		"CACHE_BREAKER_FAILURES":  intIn(c.Cache.BreakerFailures, 1, 1000),
+		"CACHE_BREAKER_RETRY":     durationIn(c.Cache.BreakerRetry, 10*time.Millisecond, 10*time.Second),
 
 		"REDIS_URL":     validation.Validate(c.Redis.URL, validation.By(redisURL)),
 		"REDIS_TIMEOUT": durationIn(c.Redis.Timeout, 10*time.Millisecond, 30*time.Second),
@@ -193,6 +203,14 @@ func (c *Config) serves() bool {
 func durationIn(d, lo, hi time.Duration) error {
 	if d < lo || d > hi {
 		return fmt.Errorf("must be between %s and %s", lo, hi)
+	}
+	return nil
+}
+
+// execMode checks a DATABASE_EXEC_MODE.
+func execMode(v any) error {
+	if _, ok := database.ExecModes[v.(string)]; !ok {
+		return errors.New("must be one of exec, simple_protocol, cache_statement, cache_describe, describe_exec")
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
@@ -30,6 +31,30 @@ type Options struct {
 	ConnectTimeout time.Duration
 	// ApplicationName is reported to the server in pg_stat_activity.
 	ApplicationName string
+	// ExecMode is how pgx sends a query (default ExecModeExec, see ExecModes).
+	ExecMode string
+}
+
+// Query execution modes (DATABASE_EXEC_MODE). bun writes every argument into the SQL text,
+// so nearly every statement is a new text: a mode that prepares and caches statements per
+// text ("cache_statement", pgx's own default) pays a Parse, a Describe and, on eviction, a
+// Deallocate for almost every query. "exec" sends each query in one round trip over the
+// extended protocol with an unnamed statement; "simple_protocol" uses the simple protocol.
+const (
+	ExecModeExec           = "exec"
+	ExecModeSimpleProtocol = "simple_protocol"
+	ExecModeCacheStatement = "cache_statement"
+	ExecModeCacheDescribe  = "cache_describe"
+	ExecModeDescribeExec   = "describe_exec"
+)
+
+// ExecModes maps each accepted DATABASE_EXEC_MODE to pgx's mode.
+var ExecModes = map[string]pgx.QueryExecMode{
+	ExecModeExec:           pgx.QueryExecModeExec,
+	ExecModeSimpleProtocol: pgx.QueryExecModeSimpleProtocol,
+	ExecModeCacheStatement: pgx.QueryExecModeCacheStatement,
+	ExecModeCacheDescribe:  pgx.QueryExecModeCacheDescribe,
+	ExecModeDescribeExec:   pgx.QueryExecModeDescribeExec,
 }
 
 // DB is an open database: the pgx pool and the bun handle over it. Close releases both.
@@ -62,6 +87,15 @@ func ParseOptions(o Options) (*pgxpool.Config, error) {
 	if o.ApplicationName != "" {
 		pc.ConnConfig.RuntimeParams["application_name"] = o.ApplicationName
 	}
+	mode := o.ExecMode
+	if mode == "" {
+		mode = ExecModeExec
+	}
+	m, ok := ExecModes[mode]
+	if !ok {
+		return nil, fmt.Errorf("unknown query execution mode %q", mode)
+	}
+	pc.ConnConfig.DefaultQueryExecMode = m
 	pc.HealthCheckPeriod = 15 * time.Second
 	return pc, nil
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/keelhq/keel/platform/database"
@@ -43,6 +44,28 @@ func TestParseOptions(t *testing.T) {
 	}
 	if rp := pc.ConnConfig.RuntimeParams; rp["statement_timeout"] != "1500" || rp["application_name"] != "keel-test" {
 		t.Errorf("runtime params %v", rp)
+	}
+}
+
+// bun writes arguments into the SQL text, so the pool must not prepare every text it sees:
+// queries go unprepared in one round trip unless another mode is asked for.
+func TestParseOptionsExecMode(t *testing.T) {
+	t.Parallel()
+	pc, err := database.ParseOptions(database.Options{URL: "postgres://u@h/db"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pc.ConnConfig.DefaultQueryExecMode != pgx.QueryExecModeExec {
+		t.Errorf("default mode = %v, want exec", pc.ConnConfig.DefaultQueryExecMode)
+	}
+	for name, mode := range database.ExecModes {
+		pc, err := database.ParseOptions(database.Options{URL: "postgres://u@h/db", ExecMode: name})
+		if err != nil || pc.ConnConfig.DefaultQueryExecMode != mode {
+			t.Errorf("ExecMode %q: %v, %v", name, pc.ConnConfig.DefaultQueryExecMode, err)
+		}
+	}
+	if _, err := database.ParseOptions(database.Options{URL: "postgres://u@h/db", ExecMode: "prepare"}); err == nil {
+		t.Error("an unknown mode was accepted")
 	}
 }
 

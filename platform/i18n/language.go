@@ -54,6 +54,9 @@ type langRange struct {
 // no other range names, preferring en. It returns false when nothing matches.
 // Malformed ranges are skipped; only the first 4 KiB and 32 ranges are read.
 func (b *Bundle) MatchAcceptLanguage(header string) (string, bool) {
+	if header == "" {
+		return "", false // most API clients send none: no parsing, no allocation
+	}
 	ranges, excluded, named := b.parseAcceptLanguage(header)
 	best, bestQ, bestPos := "", 0, 0
 	consider := func(lang string, q, pos int) {

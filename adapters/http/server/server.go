@@ -50,6 +50,8 @@ func New(d Deps) *fiber.App {
 		CaseSensitive: true,
 		StrictRouting: true,
 		ErrorHandler:  eh.Handle,
+		// Hot answers (a User) write their own JSON, the same bytes without reflection.
+		JSONEncoder: web.EncodeJSON,
 		// Always on: with no trusted proxy configured, no peer's X-Forwarded-* is believed.
 		EnableTrustedProxyCheck: true,
 		TrustedProxies:          d.Config.HTTP.TrustedProxies,

@@ -4,11 +4,14 @@ package user
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/uptrace/bun"
 
 	"github.com/keelhq/keel/adapters/postgres"
@@ -62,11 +65,19 @@ func utc(t time.Time) time.Time {
 // Repository implements user.Repository over the users table. Every query joins the
 // transaction carried by its context.
 type Repository struct {
-	db *bun.DB
+	db   *bun.DB
+	pool *pgxpool.Pool
 }
 
 // NewRepository returns a Repository over db.
 func NewRepository(db *bun.DB) *Repository { return &Repository{db: db} }
+
+// WithPool returns r reading single accounts outside transactions straight from pool (the
+// pool under db): one prepared statement and one round trip, without database/sql, which
+// opens and closes a pooled connection wrapper around every query.
+func (r *Repository) WithPool(pool *pgxpool.Pool) *Repository {
+	return &Repository{db: r.db, pool: pool}
+}
 
 var _ user.Repository = (*Repository)(nil)
 
@@ -82,9 +93,39 @@ func (r *Repository) Create(ctx context.Context, u *user.User) error {
 	return nil
 }
 
+// Hot reads: constant texts, prepared once per connection (see postgres.QueryOnePrepared).
+const (
+	selectUser    = `SELECT id, email, name, role, status, locale, email_verified_at, created_at, updated_at FROM users`
+	selectByID    = selectUser + ` WHERE id = $1`
+	selectByEmail = selectUser + ` WHERE email = $1`
+)
+
 // Get implements user.Repository.
 func (r *Repository) Get(ctx context.Context, id uuid.UUID) (*user.User, error) {
-	return r.one(ctx, "id", id, false)
+	return r.prepared(ctx, "id", selectByID, id)
+}
+
+// prepared returns the one user a hot read selects.
+func (r *Repository) prepared(ctx context.Context, column, query string, arg any) (*user.User, error) {
+	var rw row
+	var err error
+	if r.pool != nil && !postgres.InTx(ctx) {
+		var verified *time.Time
+		err = r.pool.QueryRow(ctx, query, pgx.QueryExecModeCacheStatement, arg).Scan(&rw.ID, &rw.Email, &rw.Name,
+			&rw.Role, &rw.Status, &rw.Locale, &verified, &rw.CreatedAt, &rw.UpdatedAt)
+		if verified != nil {
+			rw.EmailVerifiedAt = *verified
+		}
+	} else {
+		err = postgres.QueryOnePrepared(ctx, r.db, &rw, query, arg)
+	}
+	if err != nil {
+		if postgres.NoRows(err) || errors.Is(err, pgx.ErrNoRows) {
+			return nil, user.ErrNotFound
+		}
+		return nil, fmt.Errorf("find user by %s: %w", column, err)
+	}
+	return toDomain(&rw)
 }
 
 // GetForUpdate implements user.Repository.
@@ -94,7 +135,7 @@ func (r *Repository) GetForUpdate(ctx context.Context, id uuid.UUID) (*user.User
 
 // ByEmail implements user.Repository.
 func (r *Repository) ByEmail(ctx context.Context, email kernel.Email) (*user.User, error) {
-	return r.one(ctx, "email", string(email), false)
+	return r.prepared(ctx, "email", selectByEmail, string(email))
 }
 
 // one returns the user whose column equals value, optionally locking its row.

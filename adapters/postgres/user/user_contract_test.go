@@ -19,3 +19,12 @@ func TestRepositoryContract(t *testing.T) {
 		return NewRepository(db), postgres.NewTransactor(db)
 	})
 }
+
+// The same suite with single reads straight from the pgx pool.
+func TestRepositoryContractWithPool(t *testing.T) {
+	t.Parallel()
+	usertest.RepositoryContract(t, func(t *testing.T) (user.Repository, ports.Tx) {
+		db := pgtest.Open(t)
+		return NewRepository(db.Bun).WithPool(db.Pool), postgres.NewTransactor(db.Bun)
+	})
+}

@@ -84,8 +84,11 @@ func newTokens(cfg *config.Config, clock ports.Clock) (auth.AccessTokens, error)
 	if err != nil {
 		return nil, fmt.Errorf("AUTH_JWT_KEYS: %w", err)
 	}
-	return issuer, nil
+	return tokens.NewCache(issuer, verifiedTokens), nil
 }
+
+// verifiedTokens bounds the access tokens an api instance remembers having verified.
+const verifiedTokens = 100_000
 
 // newSessionCache serves session states from memory, re-reading PostgreSQL when an entry
 // is older than AUTH_SESSION_CACHE_TTL or another instance announced a change. Every

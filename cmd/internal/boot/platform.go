@@ -46,6 +46,7 @@ func openDatabase(lc fx.Lifecycle, cfg *config.Config, log *slog.Logger) (*datab
 		StatementTimeout: cfg.Database.StatementTimeout,
 		ConnectTimeout:   cfg.Database.ConnectTimeout,
 		ApplicationName:  "keel-" + cfg.Process,
+		ExecMode:         cfg.Database.ExecMode,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("DATABASE_URL: %w", err)

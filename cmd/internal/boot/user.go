@@ -6,18 +6,16 @@ import (
 	"github.com/keelhq/keel/adapters/http/route"
 	httpuser "github.com/keelhq/keel/adapters/http/user"
 	"github.com/keelhq/keel/adapters/http/web"
-	pguser "github.com/keelhq/keel/adapters/postgres/user"
 	"github.com/keelhq/keel/application/identity"
 	"github.com/keelhq/keel/domain/auth"
 	"github.com/keelhq/keel/domain/user"
-	"github.com/keelhq/keel/platform/database"
 )
 
 // User is the user context: accounts, their administration, /v1/users and user.* events.
 // It reaches the auth context through identity.Access.
 var User = fx.Module("user",
 	fx.Provide(
-		fx.Annotate(func(db *database.DB) *pguser.Repository { return pguser.NewRepository(db.Bun) }, fx.As(new(user.Repository))),
+		newUserRepository,
 		func(a *auth.Service) user.Access { return &identity.Access{Auth: a} },
 		user.NewService,
 		Routes(func(users *user.Service, cursors *web.Cursors) []route.Route {
