@@ -66,6 +66,8 @@ var (
 	ErrDataTooLarge = validation.NewError("data_too_large", "must be at most {{.max}} bytes of JSON").
 			SetParams(map[string]any{"max": MaxDataSize})
 	ErrInvalidRecipient = validation.NewError("invalid_recipient", `must be a user id or "all"`)
+	// ErrDataCharacters is data holding a NUL, which PostgreSQL's jsonb cannot store.
+	ErrDataCharacters = validation.NewError("invalid_characters", "must not contain control characters")
 )
 
 // Title is a notification's headline: 1 to MaxTitleLength characters, no control
@@ -114,7 +116,9 @@ func bidiControl(r rune) bool {
 // MaxDataSize bytes, never nil.
 type Data map[string]any
 
-// ParseData checks the size of d (nil is the empty object).
+// ParseData checks the size of d (nil is the empty object) and that no key or string in
+// it holds a NUL: PostgreSQL's jsonb refuses one, so the notification and its event could
+// not be stored as they were answered.
 func ParseData(d map[string]any) (Data, error) {
 	if d == nil {
 		return Data{}, nil
@@ -123,7 +127,31 @@ func ParseData(d map[string]any) (Data, error) {
 	if err != nil || len(buf) > MaxDataSize {
 		return nil, ErrDataTooLarge
 	}
+	if holdsNUL(d) {
+		return nil, ErrDataCharacters
+	}
 	return Data(d), nil
+}
+
+// holdsNUL reports whether a decoded JSON value has a NUL in a key or a string.
+func holdsNUL(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return strings.ContainsRune(v, 0)
+	case map[string]any:
+		for k, e := range v {
+			if strings.ContainsRune(k, 0) || holdsNUL(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range v {
+			if holdsNUL(e) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Recipient is who a notification is for: one account, or everyone (a broadcast).

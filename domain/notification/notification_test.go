@@ -39,6 +39,11 @@ func TestParseFields(t *testing.T) {
 		{"data nil", second(notification.ParseData(nil)), ""},
 		{"data small", second(notification.ParseData(map[string]any{"k": strings.Repeat("x", 1000)})), ""},
 		{"data large", second(notification.ParseData(map[string]any{"k": strings.Repeat("x", 1020)})), "data_too_large"},
+		// PostgreSQL's jsonb holds no NUL: such data could not be stored nor relayed.
+		{"data NUL value", second(notification.ParseData(map[string]any{"k": "a\x00b"})), "invalid_characters"},
+		{"data NUL key", second(notification.ParseData(map[string]any{"\x00": 1})), "invalid_characters"},
+		{"data NUL nested", second(notification.ParseData(map[string]any{"k": []any{map[string]any{"x": "\x00"}}})), "invalid_characters"},
+		{"data escaped NUL text", second(notification.ParseData(map[string]any{"k": `\u0000`})), ""},
 		{"kind", second(notification.ParseKind("security.new_sign_in")), ""},
 		{"kind one word", second(notification.ParseKind("message")), "invalid_kind"},
 		{"kind upper", second(notification.ParseKind("Admin.Message")), "invalid_kind"},
