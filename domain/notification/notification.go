@@ -4,6 +4,7 @@
 package notification
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -123,8 +124,12 @@ func ParseData(d map[string]any) (Data, error) {
 	if d == nil {
 		return Data{}, nil
 	}
-	buf, err := json.Marshal(d)
-	if err != nil || len(buf) > MaxDataSize {
+	// Measured as compact JSON without Go's HTML-safe escapes ("<" is one byte, not six);
+	// the encoder's trailing newline is not counted.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(d); err != nil || buf.Len()-1 > MaxDataSize {
 		return nil, ErrDataTooLarge
 	}
 	if holdsNUL(d) {

@@ -39,6 +39,8 @@ func TestParseFields(t *testing.T) {
 		{"data nil", second(notification.ParseData(nil)), ""},
 		{"data small", second(notification.ParseData(map[string]any{"k": strings.Repeat("x", 1000)})), ""},
 		{"data large", second(notification.ParseData(map[string]any{"k": strings.Repeat("x", 1020)})), "data_too_large"},
+		// Measured as sent: "<" is one byte, not the six of Go's HTML-safe escape.
+		{"data markup", second(notification.ParseData(map[string]any{"k": strings.Repeat("<&>", 300)})), ""},
 		// PostgreSQL's jsonb holds no NUL: such data could not be stored nor relayed.
 		{"data NUL value", second(notification.ParseData(map[string]any{"k": "a\x00b"})), "invalid_characters"},
 		{"data NUL key", second(notification.ParseData(map[string]any{"\x00": 1})), "invalid_characters"},
