@@ -92,8 +92,8 @@ func ParseBody(s string) (Body, error) {
 
 func parseText(s string, max int, multiline bool, invalid error) (string, error) {
 	s = strings.TrimSpace(s)
-	if s == "" {
-		return "", validation.ErrRequired
+	if strings.TrimFunc(s, invisible) == "" {
+		return "", validation.ErrRequired // nothing a reader would see
 	}
 	bad := strings.ContainsFunc(s, func(r rune) bool {
 		if multiline && (r == '\n' || r == '\t' || r == '\r') {
@@ -105,6 +105,12 @@ func parseText(s string, max int, multiline bool, invalid error) (string, error)
 		return "", invalid
 	}
 	return s, nil
+}
+
+// invisible reports the characters that show nothing: spaces and format characters (the
+// zero-width space, joiners, the byte order mark).
+func invisible(r rune) bool {
+	return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r)
 }
 
 // bidiControl reports the embedding, override and isolate controls, which can make text

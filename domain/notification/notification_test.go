@@ -30,6 +30,9 @@ func TestParseFields(t *testing.T) {
 		{"title 200", second(notification.ParseTitle(strings.Repeat("é", 200))), ""},
 		{"title 201", second(notification.ParseTitle(strings.Repeat("é", 201))), "length_out_of_range"},
 		{"title blank", second(notification.ParseTitle(" \t ")), "validation_required"},
+		// Invisible characters alone (zero-width space, joiner, BOM) are a blank text.
+		{"title invisible", second(notification.ParseTitle("\u200b\u2060\ufeff")), "validation_required"},
+		{"body invisible", second(notification.ParseBody(" \u200b\n\u200d ")), "validation_required"},
 		{"title line break", second(notification.ParseTitle("a\nb")), "length_out_of_range"},
 		{"title bidi override", second(notification.ParseTitle("a\u202eb")), "length_out_of_range"},
 		{"title emoji with joiners", second(notification.ParseTitle("\U0001F469\u200D\U0001F4BB done")), ""},
