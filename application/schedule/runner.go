@@ -142,17 +142,18 @@ func (r *Runner) report(run Run) {
 	}
 }
 
-// secretPatterns match what must not reach the ledger: the password of a URL, and
-// key=value or key: value pairs whose key names a secret.
+// secretPatterns match what must not reach the ledger (group 1 stays, the secret goes,
+// group 2 stays): the password of a URL, and key=value, key: value or JSON "key": "value"
+// pairs whose key names a secret.
 var secretPatterns = []*regexp.Regexp{
-	regexp.MustCompile(`(://[^:/@\s]*:)[^@\s]*@`),
-	regexp.MustCompile(`(?i)((?:password|passwd|secret|token|key)\s*[=:]\s*)[^\s,;&]+`),
+	regexp.MustCompile(`(://[^:/@\s]*:)[^@\s]*(@)`),
+	regexp.MustCompile(`(?i)((?:password|passwd|secret|token|key)"?\s*[=:]\s*"?)[^\s,;&"]+()`),
 }
 
 // Redact masks secrets in an error text and bounds its length.
 func Redact(s string) string {
 	for _, p := range secretPatterns {
-		s = p.ReplaceAllString(s, "${1}xxxxx")
+		s = p.ReplaceAllString(s, "${1}xxxxx${2}")
 	}
 	if r := []rune(s); len(r) > maxErrorLen {
 		s = string(r[:maxErrorLen]) + "…"

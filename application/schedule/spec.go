@@ -19,6 +19,10 @@ type Schedule struct {
 	cron  cron.Schedule
 }
 
+// neverReference is where ParseSchedule looks for an expression's first window: five
+// years from it hold every date that exists (29 February included).
+var neverReference = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
 var parser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
 // ParseSchedule reads spec: "off", "@every D" (D a whole number of seconds, at least 1s;
@@ -58,6 +62,11 @@ func ParseSchedule(spec, zone string) (Schedule, error) {
 	if err != nil {
 		return Schedule{}, err
 	}
+	// The parser finds a window within five years or none (30 February): a schedule with
+	// no next window would leave its loop nothing to wait for.
+	if s.Next(neverReference).IsZero() {
+		return Schedule{}, errors.New("the expression never matches a date")
+	}
 	return Schedule{spec: spec, cron: s}, nil
 }
 
@@ -90,7 +99,8 @@ func (s Schedule) Windows(after, upTo time.Time, max int) []time.Time {
 	if s.Off() {
 		return nil
 	}
-	if s.every > 0 && upTo.Sub(after) > time.Duration(max)*s.every {
+	// Compared as a count of intervals: max times a long interval overflows a Duration.
+	if s.every > 0 && upTo.Sub(after)/s.every > time.Duration(max) {
 		after = upTo.Add(-time.Duration(max) * s.every)
 	}
 	for w := s.Next(after); !w.IsZero() && !w.After(upTo); w = s.Next(w) {

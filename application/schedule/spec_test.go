@@ -29,6 +29,11 @@ func TestParseSchedule(t *testing.T) {
 		{"* * * * * *", "", "expected exactly 5"},
 		{"61 * * * *", "", "above maximum"},
 		{"0 3 * * *", "Mars/Olympus", "time zone"},
+		// An expression no date matches would leave the scheduler with no next window.
+		{"0 0 30 2 *", "", "never"},
+		{"0 0 31 4 *", "", "never"},
+		{"0 0 29 2 *", "", ""},
+		{"@every 8760h", "", ""},
 	} {
 		_, err := schedule.ParseSchedule(tt.spec, tt.zone)
 		switch {
@@ -101,6 +106,15 @@ func TestScheduleWindows(t *testing.T) {
 	got = hourly.Windows(t0.Add(-5*time.Hour), t0, 3)
 	if len(got) != 3 || !got[2].Equal(t0) || !got[0].Equal(t0.Add(-2*time.Hour)) {
 		t.Errorf("hourly Windows capped = %v", got)
+	}
+	// A long interval times the cap is past what a Duration holds: the due window is
+	// still found.
+	for _, spec := range []string{"@every 2600h", "@every 8760h", "@every 2562047h"} {
+		long := mustSchedule(t, spec, "")
+		next := long.Next(t0)
+		if got := long.Windows(t0, next, 1000); len(got) != 1 || !got[0].Equal(next) {
+			t.Errorf("%s: Windows(t0, %s] = %v, want [%s]", spec, next, got, next)
+		}
 	}
 	if got := mustSchedule(t, "off", "").Windows(t0.Add(-time.Hour), t0, 10); got != nil {
 		t.Errorf("off has windows %v", got)

@@ -4,6 +4,7 @@
 package notification
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -66,6 +67,8 @@ var (
 	ErrDataTooLarge = validation.NewError("data_too_large", "must be at most {{.max}} bytes of JSON").
 			SetParams(map[string]any{"max": MaxDataSize})
 	ErrInvalidRecipient = validation.NewError("invalid_recipient", `must be a user id or "all"`)
+	// ErrDataCharacters is data holding a NUL, which PostgreSQL's jsonb cannot store.
+	ErrDataCharacters = validation.NewError("invalid_characters", "must not contain control characters")
 )
 
 // Title is a notification's headline: 1 to MaxTitleLength characters, no control
@@ -89,8 +92,8 @@ func ParseBody(s string) (Body, error) {
 
 func parseText(s string, max int, multiline bool, invalid error) (string, error) {
 	s = strings.TrimSpace(s)
-	if s == "" {
-		return "", validation.ErrRequired
+	if strings.TrimFunc(s, invisible) == "" {
+		return "", validation.ErrRequired // nothing a reader would see
 	}
 	bad := strings.ContainsFunc(s, func(r rune) bool {
 		if multiline && (r == '\n' || r == '\t' || r == '\r') {
@@ -104,6 +107,12 @@ func parseText(s string, max int, multiline bool, invalid error) (string, error)
 	return s, nil
 }
 
+// invisible reports the characters that show nothing: spaces and format characters (the
+// zero-width space, joiners, the byte order mark).
+func invisible(r rune) bool {
+	return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r)
+}
+
 // bidiControl reports the embedding, override and isolate controls, which can make text
 // read differently from what it is (zero-width joiners, which emoji need, stay allowed).
 func bidiControl(r rune) bool {
@@ -114,16 +123,46 @@ func bidiControl(r rune) bool {
 // MaxDataSize bytes, never nil.
 type Data map[string]any
 
-// ParseData checks the size of d (nil is the empty object).
+// ParseData checks the size of d (nil is the empty object) and that no key or string in
+// it holds a NUL: PostgreSQL's jsonb refuses one, so the notification and its event could
+// not be stored as they were answered.
 func ParseData(d map[string]any) (Data, error) {
 	if d == nil {
 		return Data{}, nil
 	}
-	buf, err := json.Marshal(d)
-	if err != nil || len(buf) > MaxDataSize {
+	// Measured as compact JSON without Go's HTML-safe escapes ("<" is one byte, not six);
+	// the encoder's trailing newline is not counted.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(d); err != nil || buf.Len()-1 > MaxDataSize {
 		return nil, ErrDataTooLarge
 	}
+	if holdsNUL(d) {
+		return nil, ErrDataCharacters
+	}
 	return Data(d), nil
+}
+
+// holdsNUL reports whether a decoded JSON value has a NUL in a key or a string.
+func holdsNUL(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return strings.ContainsRune(v, 0)
+	case map[string]any:
+		for k, e := range v {
+			if strings.ContainsRune(k, 0) || holdsNUL(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range v {
+			if holdsNUL(e) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Recipient is who a notification is for: one account, or everyone (a broadcast).

@@ -30,6 +30,9 @@ func TestParseFields(t *testing.T) {
 		{"title 200", second(notification.ParseTitle(strings.Repeat("é", 200))), ""},
 		{"title 201", second(notification.ParseTitle(strings.Repeat("é", 201))), "length_out_of_range"},
 		{"title blank", second(notification.ParseTitle(" \t ")), "validation_required"},
+		// Invisible characters alone (zero-width space, joiner, BOM) are a blank text.
+		{"title invisible", second(notification.ParseTitle("\u200b\u2060\ufeff")), "validation_required"},
+		{"body invisible", second(notification.ParseBody(" \u200b\n\u200d ")), "validation_required"},
 		{"title line break", second(notification.ParseTitle("a\nb")), "length_out_of_range"},
 		{"title bidi override", second(notification.ParseTitle("a\u202eb")), "length_out_of_range"},
 		{"title emoji with joiners", second(notification.ParseTitle("\U0001F469\u200D\U0001F4BB done")), ""},
@@ -39,6 +42,13 @@ func TestParseFields(t *testing.T) {
 		{"data nil", second(notification.ParseData(nil)), ""},
 		{"data small", second(notification.ParseData(map[string]any{"k": strings.Repeat("x", 1000)})), ""},
 		{"data large", second(notification.ParseData(map[string]any{"k": strings.Repeat("x", 1020)})), "data_too_large"},
+		// Measured as sent: "<" is one byte, not the six of Go's HTML-safe escape.
+		{"data markup", second(notification.ParseData(map[string]any{"k": strings.Repeat("<&>", 300)})), ""},
+		// PostgreSQL's jsonb holds no NUL: such data could not be stored nor relayed.
+		{"data NUL value", second(notification.ParseData(map[string]any{"k": "a\x00b"})), "invalid_characters"},
+		{"data NUL key", second(notification.ParseData(map[string]any{"\x00": 1})), "invalid_characters"},
+		{"data NUL nested", second(notification.ParseData(map[string]any{"k": []any{map[string]any{"x": "\x00"}}})), "invalid_characters"},
+		{"data escaped NUL text", second(notification.ParseData(map[string]any{"k": `\u0000`})), ""},
 		{"kind", second(notification.ParseKind("security.new_sign_in")), ""},
 		{"kind one word", second(notification.ParseKind("message")), "invalid_kind"},
 		{"kind upper", second(notification.ParseKind("Admin.Message")), "invalid_kind"},

@@ -14,7 +14,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/pgdialect"
 )
 
 // Options are the connection settings; zero values take safe defaults.
@@ -112,7 +111,7 @@ func Open(o Options) (*DB, error) {
 		return nil, fmt.Errorf("create pool: %w", err)
 	}
 	sqldb := stdlib.OpenDBFromPool(pool)
-	return &DB{Pool: pool, SQL: sqldb, Bun: bun.NewDB(sqldb, pgdialect.New())}, nil
+	return &DB{Pool: pool, SQL: sqldb, Bun: bun.NewDB(sqldb, newDialect())}, nil
 }
 
 // Ping checks that the server answers within ctx.

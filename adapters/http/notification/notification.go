@@ -85,7 +85,7 @@ type message struct {
 	Kind   string         `json:"kind" required:"true" enum:"admin.message" description:"Always admin.message: the service's own kinds (security.*, account.*) cannot be sent through the API; any other value is the field error invalid_kind."`
 	Title  string         `json:"title" required:"true" minLength:"1" maxLength:"200" description:"Sent verbatim (surrounding spaces trimmed); no control characters."`
 	Body   string         `json:"body" required:"true" minLength:"1" maxLength:"1000" description:"Sent verbatim (surrounding spaces trimmed); line breaks allowed."`
-	Data   map[string]any `json:"data,omitempty" description:"Optional machine-readable details: a JSON object of at most 1024 bytes (field error data_too_large)."`
+	Data   map[string]any `json:"data,omitempty" description:"Optional machine-readable details: a JSON object of at most 1024 bytes (field error data_too_large), with no NUL character in a key or string (invalid_characters)."`
 }
 
 // Routes returns the /v1/notifications operations.

@@ -80,6 +80,7 @@ func (r Route) Answers() map[int][]string {
 			errs = append(errs,
 				&web.Error{Status: http.StatusBadRequest, Code: "invalid_json"},
 				&web.Error{Status: http.StatusBadRequest, Code: "unknown_field"},
+				&web.Error{Status: http.StatusBadRequest, Code: "duplicate_field"},
 				&web.Error{Status: http.StatusRequestEntityTooLarge, Code: "payload_too_large"},
 				&web.Error{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type"},
 			)

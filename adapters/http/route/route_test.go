@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -325,6 +326,12 @@ func TestAnswersAndDocument(t *testing.T) {
 		return route.NoContent{}, nil
 	})
 	got := r.Answers()
+	// Every decoding refusal of a body is declared: the strict reader's included.
+	for _, code := range []string{"invalid_json", "unknown_field", "duplicate_field"} {
+		if !slices.Contains(got[400], code) {
+			t.Errorf("400: %v lacks %s", got[400], code)
+		}
+	}
 	for status, code := range map[int]string{400: "validation_failed", 401: "unauthenticated", 403: "forbidden",
 		409: "clash", 413: "payload_too_large", 415: "unsupported_media_type", 429: "too_many_requests",
 		500: "internal_error", 503: "service_unavailable"} {

@@ -180,6 +180,9 @@ func ntTestValidation(t *testing.T, w *ntWorld) {
 			map[string]string{"body": "invalid_characters"}},
 		{"data too large", map[string]any{"userId": "all", "kind": "admin.message", "title": "t", "body": "b",
 			"data": map[string]any{"blob": strings.Repeat("x", 1100)}}, map[string]string{"data": "data_too_large"}},
+		// jsonb holds no NUL: stored, such an event would stop the relay for everyone.
+		{"data with NUL", map[string]any{"userId": dave.UserID, "kind": "admin.message", "title": "t", "body": "b",
+			"data": map[string]any{"k": []any{"a\x00b"}}}, map[string]string{"data": "invalid_characters"}},
 	}
 	for _, tc := range tests {
 		for _, lang := range []string{"en", "de"} {
