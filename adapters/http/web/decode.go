@@ -41,6 +41,7 @@ func Decode(c *fiber.Ctx, dst any) error {
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
+	dec.UseNumber() // a number in a free-form member is kept as written, not rounded
 	if err := dec.Decode(dst); err != nil {
 		return decodeError(err)
 	}

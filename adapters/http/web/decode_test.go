@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -191,5 +192,21 @@ func TestDecodeRefusesOtherEncodingsAndBoundsEchoes(t *testing.T) {
 	}
 	if f, _ := werr.Data["Field"].(string); len([]rune(f)) > 65 || strings.ContainsRune(f, 0x1b) {
 		t.Errorf("echoed field %d characters long: %.40q", len([]rune(f)), f)
+	}
+}
+
+// TestDecodeKeepsNumbersExactly: a number in a free-form member (map[string]any) is kept
+// as the client wrote it, not rounded through float64.
+func TestDecodeKeepsNumbersExactly(t *testing.T) {
+	t.Parallel()
+	req := httptest.NewRequest(http.MethodPost, "/x", strings.NewReader(`{"data":{"big":12345678901234567890123,"n":-9007199254740993}}`))
+	req.Header.Set("Content-Type", "application/json")
+	var dst struct {
+		Data map[string]any `json:"data"`
+	}
+	var err error
+	inCtx(t, req, func(c *fiber.Ctx) { err = web.Decode(c, &dst) })
+	if err != nil || dst.Data["big"] != json.Number("12345678901234567890123") || dst.Data["n"] != json.Number("-9007199254740993") {
+		t.Fatalf("Decode = %#v, %v; want the numbers as written", dst.Data, err)
 	}
 }

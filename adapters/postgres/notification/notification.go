@@ -4,7 +4,9 @@
 package notification
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -25,8 +27,33 @@ type row struct {
 	Kind      string         `bun:"kind,notnull"`
 	Title     string         `bun:"title,notnull"`
 	Body      string         `bun:"body,notnull"`
-	Data      map[string]any `bun:"data,type:jsonb,notnull"`
+	Data      jsonObject     `bun:"data,type:jsonb,notnull"`
 	CreatedAt time.Time      `bun:"created_at,notnull"`
+}
+
+// jsonObject is the data column: a JSON object whose numbers are read back as
+// json.Number, digit for digit (jsonb keeps them exactly; float64 would not).
+type jsonObject map[string]any
+
+// Scan implements sql.Scanner.
+func (o *jsonObject) Scan(src any) error {
+	var b []byte
+	switch v := src.(type) {
+	case []byte:
+		b = v
+	case string:
+		b = []byte(v)
+	default:
+		return fmt.Errorf("scan notification data: unexpected %T", src)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return fmt.Errorf("scan notification data: %w", err)
+	}
+	*o = m
+	return nil
 }
 
 // itemRow is a notifications row with one reader's read time.
@@ -48,7 +75,7 @@ func toRow(n *notification.Notification) *row {
 // toDomain rebuilds the item a row holds.
 func toDomain(r *itemRow) (notification.Item, error) {
 	n, err := notification.Restore(notification.Record{
-		ID: r.ID, UserID: r.UserID, Kind: r.Kind, Title: r.Title, Body: r.Body, Data: r.Data, CreatedAt: r.CreatedAt.UTC(),
+		ID: r.ID, UserID: r.UserID, Kind: r.Kind, Title: r.Title, Body: r.Body, Data: map[string]any(r.Data), CreatedAt: r.CreatedAt.UTC(),
 	})
 	if err != nil {
 		return notification.Item{}, err

@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"reflect"
@@ -40,6 +41,15 @@ func ntTestNotify(t *testing.T, w *ntWorld) {
 	all := w.notify(t, "all", "For everyone", nil)
 	if !reflect.DeepEqual(own["data"], map[string]any{"orderId": float64(42), "tags": []any{"a", "b"}}) || own["body"] != "Body of For Alice" {
 		t.Fatalf("sent %v", own)
+	}
+	// Numbers in data come back digit for digit (no float64 on the way).
+	carol := idNewUser(t, w.api, "ntcarol", "")
+	bigNumber := `"big":12345678901234567890123`
+	exact := w.as(t, w.admin, http.MethodPost, "/v1/notifications", `{"userId":"`+carol.UserID+`","kind":"admin.message","title":"Exact","body":"b","data":{`+bigNumber+`}}`,
+		"Content-Type", "application/json")
+	if listed := w.as(t, carol, http.MethodGet, "/v1/notifications", nil); exact.Status != http.StatusAccepted ||
+		!bytes.Contains(exact.Body, []byte(bigNumber)) || !bytes.Contains(listed.Body, []byte(bigNumber)) {
+		t.Fatalf("data with a big number: sent %d %s, listed %s", exact.Status, exact.Body, listed.Body)
 	}
 	ntWantTitles(t, "alice", w.list(t, alice, ""), "For everyone", "For Alice")
 	ntWantTitles(t, "bob", w.list(t, bob, ""), "For everyone")

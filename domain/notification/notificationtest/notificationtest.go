@@ -5,6 +5,7 @@ package notificationtest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"reflect"
 	"testing"
@@ -58,6 +59,7 @@ func RepositoryContract(t *testing.T, newEnv NewEnv) {
 		{"unread filter and keyset pages", testKeyset},
 		{"transaction commits and rolls back", testTx},
 		{"purge read", testPurge},
+		{"data keeps its numbers exactly", testDataNumbers},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -304,5 +306,23 @@ func testPurge(t *testing.T, e Env) {
 	}
 	if n, err := e.Repo.MarkAllRead(ctx, alice, cutoff); err != nil || n != 1 {
 		t.Errorf("MarkAllRead after purge = %d, %v; want 1 (old unread only)", n, err)
+	}
+}
+
+// testDataNumbers stores numbers no float64 holds (as the API decodes them, json.Number)
+// and wants them back digit for digit.
+func testDataNumbers(t *testing.T, e Env) {
+	ctx := testCtx(t)
+	alice := e.NewUser(t)
+	data := notification.Data{"big": json.Number("12345678901234567890123"), "fine": json.Number("0.10000000000000000555"),
+		"nested": map[string]any{"n": json.Number("-9007199254740993")}}
+	n := notification.New(notification.User(alice), notification.KindAdminMessage, "numbers", "body", data, t0)
+	if err := e.Repo.Create(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	got, err := json.Marshal(list(t, ctx, e.Repo, alice, notification.Filter{})[0].Notification.Data())
+	want := `{"big":12345678901234567890123,"fine":0.10000000000000000555,"nested":{"n":-9007199254740993}}`
+	if err != nil || string(got) != want {
+		t.Errorf("data read back as %s (%v), want %s", got, err, want)
 	}
 }
