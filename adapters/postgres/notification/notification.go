@@ -22,13 +22,13 @@ import (
 type row struct {
 	bun.BaseModel `bun:"table:notifications,alias:n"`
 
-	ID        uuid.UUID      `bun:"id,pk,type:uuid"`
-	UserID    uuid.UUID      `bun:"user_id,type:uuid,nullzero"`
-	Kind      string         `bun:"kind,notnull"`
-	Title     string         `bun:"title,notnull"`
-	Body      string         `bun:"body,notnull"`
-	Data      jsonObject     `bun:"data,type:jsonb,notnull"`
-	CreatedAt time.Time      `bun:"created_at,notnull"`
+	ID        uuid.UUID  `bun:"id,pk,type:uuid"`
+	UserID    uuid.UUID  `bun:"user_id,type:uuid,nullzero"`
+	Kind      string     `bun:"kind,notnull"`
+	Title     string     `bun:"title,notnull"`
+	Body      string     `bun:"body,notnull"`
+	Data      jsonObject `bun:"data,type:jsonb,notnull"`
+	CreatedAt time.Time  `bun:"created_at,notnull"`
 }
 
 // jsonObject is the data column: a JSON object whose numbers are read back as
