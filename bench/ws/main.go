@@ -7,8 +7,10 @@
 // connection (RSS after the connections are open minus RSS before, divided by the
 // connections it holds).
 //
-// The per-IP and per-user connection caps and the rate limits are lifted for the run; the
-// task raises the open-file limit (ulimit -n), which N connections need on both sides.
+// The per-IP and per-user connection caps and the rate limits are lifted for the run. N
+// connections need N open files on both sides: every Go process here (this script and the
+// api instances) raises its soft open-file limit to the hard one at start, so the hard
+// limit (`ulimit -Hn`) must exceed N plus a few hundred.
 package main
 
 import (

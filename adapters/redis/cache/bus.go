@@ -73,7 +73,7 @@ func (b *Bus) Listen(sub *pubsub.Subscriber, r Receiver) {
 	sub.OnState(func(up bool, err error) {
 		r.ForgetAll()
 		b.subscribed.Store(up)
-		if !up {
+		if !up && err != nil { // nil: the subscriber is stopping
 			b.log.Warn("cache invalidations not heard; trusting local entries briefly", "channel", b.channel, "error", err)
 		}
 	})
