@@ -29,4 +29,6 @@ const description = "Upgrades to a WebSocket (101 Switching Protocols) that carr
 	"With `since`, missed events are replayed from the durable log in order before live ones (at most `WS_REPLAY_MAX`), or `reset` is sent.\n\n" +
 	"**Heartbeat**: the server pings every `heartbeat` seconds; a client silent for two intervals is dropped.\n\n" +
 	"**Close codes**: 4401 session revoked (logout, password change, account disabled; on every instance within seconds), " +
-	"4403 topic not allowed, 4408 slow consumer (its send queue exceeded `WS_SEND_QUEUE_BYTES`), 1001 server going away, 1009 frame too big (`WS_MAX_FRAME_BYTES`)."
+	"4403 topic not allowed, 4408 slow consumer (its send queue exceeded `WS_SEND_QUEUE_BYTES`), 1001 server going away, 1009 frame too big (`WS_MAX_FRAME_BYTES`), " +
+	"1008 too many frames (a client may send `WS_CLIENT_FRAME_RATE` frames per second, in bursts of twice that), " +
+	"1007 a text frame that is not UTF-8."
