@@ -2,6 +2,7 @@ package ws
 
 import (
 	"context"
+	"encoding/base64"
 	"net/http"
 	"strings"
 
@@ -62,7 +63,7 @@ func (h *Hub) Route() route.Route {
 
 // check applies everything that must hold before the upgrade.
 func (h *Hub) check(c *fiber.Ctx) error {
-	if !websocket.IsWebSocketUpgrade(c) {
+	if !websocket.IsWebSocketUpgrade(c) || !validKey(c.Get(fiber.HeaderSecWebSocketKey)) {
 		return errUpgradeRequired
 	}
 	if origin := c.Get(fiber.HeaderOrigin); origin != "" && !h.opts.Origins.Allowed(origin) {
@@ -100,6 +101,13 @@ func (h *Hub) check(c *fiber.Ctx) error {
 		c.Locals("ws.lang", web.Localizer(c).Lang())
 	}
 	return nil
+}
+
+// validKey reports whether a Sec-WebSocket-Key is the base64 of 16 bytes (RFC 6455, 4.2.1);
+// the upgrader only checks that one is present.
+func validKey(key string) bool {
+	b, err := base64.StdEncoding.DecodeString(key)
+	return err == nil && len(b) == 16
 }
 
 // bearer finds the access token: the Authorization header, ?access_token=, or the

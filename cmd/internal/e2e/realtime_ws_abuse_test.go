@@ -1,7 +1,10 @@
 package e2e_test
 
 import (
+	"bufio"
+	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -42,5 +45,35 @@ func TestWSHostileClient(t *testing.T) {
 	}
 	if code := bad.Closed(2 * time.Second); code != 1007 {
 		t.Fatalf("a text frame that is not UTF-8: close %d, want 1007", code)
+	}
+}
+
+// TestWSUpgradeKeyChecked: an upgrade whose Sec-WebSocket-Key is not the base64 of 16
+// bytes (RFC 6455, 4.2.1) is refused before the upgrade, as one without a key is.
+func TestWSUpgradeKeyChecked(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, idGenerousLimits...)
+	api := s.start("api")
+	u := idNewUser(t, api.URL, "wskey", "")
+	for _, key := range []string{"abc", "dGhlIHNhbXBsZSBub25jZQ", "dGhlIHNhbXBsZSBub25jZSE=", "!!!!!!!!!!!!!!!!!!!!!!=="} {
+		c, err := net.Dial("tcp", strings.TrimPrefix(api.URL, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+		_, err = c.Write([]byte("GET /v1/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+			"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key + "\r\nAuthorization: Bearer " + u.Access + "\r\n\r\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatalf("key %q: %v", key, err)
+		}
+		_ = res.Body.Close()
+		_ = c.Close()
+		if res.StatusCode != http.StatusUpgradeRequired {
+			t.Fatalf("key %q: %d, want 426", key, res.StatusCode)
+		}
 	}
 }
