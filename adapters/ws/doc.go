@@ -14,6 +14,7 @@ const description = "Upgrades to a WebSocket (101 Switching Protocols) that carr
 	"**Authentication, before the upgrade** (else 401 problem+json): `Authorization: Bearer <access token>`, or " +
 	"`?access_token=<token>`, or the subprotocols `keel.v1` and `bearer.<token>` offered together " +
 	"(`Sec-WebSocket-Protocol: keel.v1, bearer.<token>`, as a browser must): the server selects `keel.v1` and never echoes the token. " +
+	"Exactly one of these, with one token: a request that offers several tokens gets 401. " +
 	"When an `Origin` header is present it must be one of `WS_ALLOWED_ORIGINS` (else 403 `origin_not_allowed`). " +
 	"An account may hold `WS_MAX_CONNS_PER_USER` connections per instance (else 429 `too_many_connections`). " +
 	"A request that is not a WebSocket upgrade gets 426 `upgrade_required`.\n\n" +

@@ -111,26 +111,34 @@ func validKey(key string) bool {
 }
 
 // bearer finds the access token: the Authorization header, ?access_token=, or the
-// subprotocol "bearer.<token>" offered together with keel.v1.
+// subprotocol "bearer.<token>" offered together with keel.v1. A request must use exactly
+// one of them, once (RFC 6750, 2): the server never picks one of several tokens.
 func bearer(c *fiber.Ctx) (string, bool) {
+	var tokens []string
 	if v := c.Get(fiber.HeaderAuthorization); v != "" {
-		return web.BearerToken(v)
+		tok, ok := web.BearerToken(v)
+		if !ok {
+			return "", false
+		}
+		tokens = append(tokens, tok)
 	}
 	if tok := c.Query("access_token"); tok != "" {
-		return tok, true
+		tokens = append(tokens, tok)
 	}
-	var token string
-	keel := false
+	keel, viaProtocol := false, false
 	for p := range strings.SplitSeq(c.Get(fiber.HeaderSecWebSocketProtocol), ",") {
 		p = strings.TrimSpace(p)
 		switch {
 		case p == Subprotocol:
 			keel = true
 		case strings.HasPrefix(p, bearerProtocol):
-			token = p[len(bearerProtocol):]
+			tokens, viaProtocol = append(tokens, p[len(bearerProtocol):]), true
 		}
 	}
-	return token, keel && token != ""
+	if len(tokens) != 1 || tokens[0] == "" || viaProtocol && !keel {
+		return "", false
+	}
+	return tokens[0], true
 }
 
 // serve runs one upgraded connection for its whole life.

@@ -48,9 +48,11 @@ func TestWSHostileClient(t *testing.T) {
 	}
 }
 
-// TestWSUpgradeKeyChecked: an upgrade whose Sec-WebSocket-Key is not the base64 of 16
-// bytes (RFC 6455, 4.2.1) is refused before the upgrade, as one without a key is.
-func TestWSUpgradeKeyChecked(t *testing.T) {
+// TestWSUpgradeChecked: an upgrade whose Sec-WebSocket-Key is not the base64 of 16
+// bytes (RFC 6455, 4.2.1) is refused before the upgrade, as one without a key is; one that
+// offers more than one access token (RFC 6750, 2: one method per request) gets 401
+// instead of the server picking one of them.
+func TestWSUpgradeChecked(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, idGenerousLimits...)
 	api := s.start("api")
@@ -74,6 +76,23 @@ func TestWSUpgradeKeyChecked(t *testing.T) {
 		_ = c.Close()
 		if res.StatusCode != http.StatusUpgradeRequired {
 			t.Fatalf("key %q: %d, want 426", key, res.StatusCode)
+		}
+	}
+
+	other := idNewUser(t, api.URL, "wskey2", "")
+	for _, tc := range []struct {
+		name   string
+		query  string
+		header http.Header
+	}{
+		{"header and query", "?access_token=" + other.Access, http.Header{"Authorization": {"Bearer " + u.Access}}},
+		{"header and subprotocol", "", http.Header{"Authorization": {"Bearer " + u.Access}, "Sec-WebSocket-Protocol": {"keel.v1, bearer." + other.Access}}},
+		{"query and subprotocol", "?access_token=" + u.Access, http.Header{"Sec-WebSocket-Protocol": {"keel.v1, bearer." + other.Access}}},
+		{"two bearer subprotocols", "", http.Header{"Sec-WebSocket-Protocol": {"keel.v1, bearer.nonsense, bearer." + u.Access}}},
+	} {
+		_, res, err := wsTryDial(api.URL, tc.query, tc.header, 0)
+		if err == nil || res == nil || res.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("%s: %v %s, want 401", tc.name, err, wsStatus(res))
 		}
 	}
 }
