@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	fws "github.com/fasthttp/websocket"
 	"github.com/gofiber/contrib/websocket"
@@ -39,6 +40,10 @@ type conn struct {
 	// topics the connection hears; touched by its reader goroutine and by close.
 	tmu    sync.Mutex
 	topics map[string]struct{}
+
+	// budget is the client's frame allowance (a token bucket), touched by the reader only.
+	budget  float64
+	refresh time.Time
 }
 
 // currentActor returns the connection's actor (its role may change while it is open).
@@ -156,12 +161,45 @@ func (c *conn) reader() {
 			return
 		}
 		_ = c.ws.SetReadDeadline(c.readDeadline())
-		if kind != fws.TextMessage {
-			c.fail("invalid_frame")
-			continue
-		}
+		c.receive(kind, data)
+	}
+}
+
+// receive acts on one client data frame: a client over its frame rate is closed with 1008
+// (each frame may cost a read of the event log), a text frame that is not UTF-8 with 1007
+// (RFC 6455, 8.1), and a binary frame is an error frame.
+func (c *conn) receive(kind int, data []byte) {
+	switch {
+	case !c.spend(time.Now()):
+		c.closeWith(closePolicy, "too_many_frames")
+	case kind != fws.TextMessage:
+		c.fail("invalid_frame")
+	case !utf8.Valid(data):
+		c.closeWith(closeInvalidData, "invalid_utf8")
+	default:
 		c.handle(data)
 	}
+}
+
+// spend takes one frame from the client's budget, which refills at ClientFrameRate per
+// second up to twice that; false when it is spent.
+func (c *conn) spend(now time.Time) bool {
+	rate := float64(c.hub.opts.ClientFrameRate)
+	if rate < 0 {
+		return true
+	}
+	burst := 2 * rate
+	if c.refresh.IsZero() {
+		c.budget = burst
+	} else {
+		c.budget = min(burst, c.budget+now.Sub(c.refresh).Seconds()*rate)
+	}
+	c.refresh = now
+	if c.budget < 1 {
+		return false
+	}
+	c.budget--
+	return true
 }
 
 // handle acts on one client frame.

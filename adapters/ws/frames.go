@@ -11,6 +11,8 @@ import (
 // Close codes of the protocol (RFC 6455 and Keel's own 4xxx).
 const (
 	closeGoingAway       = 1001
+	closeInvalidData     = 1007
+	closePolicy          = 1008
 	closeTooBig          = 1009
 	closeUnauthenticated = 4401
 	closeForbidden       = 4403

@@ -2,6 +2,7 @@ package ws
 
 import (
 	"context"
+	"encoding/base64"
 	"net/http"
 	"strings"
 
@@ -62,7 +63,7 @@ func (h *Hub) Route() route.Route {
 
 // check applies everything that must hold before the upgrade.
 func (h *Hub) check(c *fiber.Ctx) error {
-	if !websocket.IsWebSocketUpgrade(c) {
+	if !websocket.IsWebSocketUpgrade(c) || !validKey(c.Get(fiber.HeaderSecWebSocketKey)) {
 		return errUpgradeRequired
 	}
 	if origin := c.Get(fiber.HeaderOrigin); origin != "" && !h.opts.Origins.Allowed(origin) {
@@ -102,27 +103,42 @@ func (h *Hub) check(c *fiber.Ctx) error {
 	return nil
 }
 
+// validKey reports whether a Sec-WebSocket-Key is the base64 of 16 bytes (RFC 6455, 4.2.1);
+// the upgrader only checks that one is present.
+func validKey(key string) bool {
+	b, err := base64.StdEncoding.DecodeString(key)
+	return err == nil && len(b) == 16
+}
+
 // bearer finds the access token: the Authorization header, ?access_token=, or the
-// subprotocol "bearer.<token>" offered together with keel.v1.
+// subprotocol "bearer.<token>" offered together with keel.v1. A request must use exactly
+// one of them, once (RFC 6750, 2): the server never picks one of several tokens.
 func bearer(c *fiber.Ctx) (string, bool) {
+	var tokens []string
 	if v := c.Get(fiber.HeaderAuthorization); v != "" {
-		return web.BearerToken(v)
+		tok, ok := web.BearerToken(v)
+		if !ok {
+			return "", false
+		}
+		tokens = append(tokens, tok)
 	}
 	if tok := c.Query("access_token"); tok != "" {
-		return tok, true
+		tokens = append(tokens, tok)
 	}
-	var token string
-	keel := false
+	keel, viaProtocol := false, false
 	for p := range strings.SplitSeq(c.Get(fiber.HeaderSecWebSocketProtocol), ",") {
 		p = strings.TrimSpace(p)
 		switch {
 		case p == Subprotocol:
 			keel = true
 		case strings.HasPrefix(p, bearerProtocol):
-			token = p[len(bearerProtocol):]
+			tokens, viaProtocol = append(tokens, p[len(bearerProtocol):]), true
 		}
 	}
-	return token, keel && token != ""
+	if len(tokens) != 1 || tokens[0] == "" || viaProtocol && !keel {
+		return "", false
+	}
+	return tokens[0], true
 }
 
 // serve runs one upgraded connection for its whole life.

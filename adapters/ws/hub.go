@@ -59,6 +59,9 @@ type Options struct {
 	Heartbeat time.Duration
 	// MaxFrameBytes bounds a client's frame; a larger one is closed with 1009 (16 KiB).
 	MaxFrameBytes int
+	// ClientFrameRate is how many frames per second a client may send, with bursts of
+	// twice that; one that sends more is closed with 1008 (default 20; negative: no limit).
+	ClientFrameRate int
 	// ReplayMax is the most events one `since` replays; further behind gets reset (1000).
 	ReplayMax int
 	// PollEvery is how often the log is polled while Redis is away (1 s).
@@ -84,6 +87,9 @@ func (o Options) withDefaults() Options {
 	def(&o.QueueBytes, 256<<10)
 	def(&o.MaxFrameBytes, 16<<10)
 	def(&o.ReplayMax, 1000)
+	if o.ClientFrameRate == 0 {
+		o.ClientFrameRate = 20
+	}
 	defD(&o.Heartbeat, 25*time.Second)
 	defD(&o.PollEvery, time.Second)
 	defD(&o.WriteTimeout, 10*time.Second)

@@ -149,6 +149,9 @@ type WS struct {
 	MaxFrameBytes int `env:"MAX_FRAME_BYTES" envDefault:"16384"`
 	// Heartbeat is the ping interval; a client silent for two is dropped.
 	Heartbeat time.Duration `env:"HEARTBEAT" envDefault:"25s"`
+	// ClientFrameRate is how many frames per second one client may send (bursts of twice
+	// that); a client that sends more is closed with 1008.
+	ClientFrameRate int `env:"CLIENT_FRAME_RATE" envDefault:"20"`
 	// ReplayMax is the most events one `since` replays before answering reset.
 	ReplayMax int `env:"REPLAY_MAX" envDefault:"1000"`
 	// PollInterval is how often the event log is polled while Redis is away.

@@ -54,12 +54,13 @@ func TestWSSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	if w := cfg.WS; w.MaxConnsPerUser != 10 || w.SendQueueBytes != 262144 || w.MaxFrameBytes != 16384 ||
-		w.Heartbeat.String() != "25s" || w.ReplayMax != 1000 || w.PollInterval.String() != "1s" {
+		w.Heartbeat.String() != "25s" || w.ReplayMax != 1000 || w.PollInterval.String() != "1s" || w.ClientFrameRate != 20 {
 		t.Errorf("defaults: %+v", w)
 	}
 	for key, bad := range map[string]string{
 		"WS_MAX_CONNS_PER_USER": "0", "WS_SEND_QUEUE_BYTES": "100", "WS_MAX_FRAME_BYTES": "10",
 		"WS_HEARTBEAT": "100ms", "WS_REPLAY_MAX": "0", "WS_POLL_INTERVAL": "5s", "WS_WRITE_TIMEOUT": "0s",
+		"WS_CLIENT_FRAME_RATE": "0",
 	} {
 		if _, err := LoadFrom(ProcessAPI, map[string]string{key: bad}); err == nil || !strings.Contains(err.Error(), key) {
 			t.Errorf("%s=%s: %v", key, bad, err)

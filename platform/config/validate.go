@@ -108,6 +108,7 @@ func (c *Config) problems() map[string]string {
 		"WS_MAX_FRAME_BYTES":    intIn(c.WS.MaxFrameBytes, 512, 1<<20),
 		"WS_HEARTBEAT":          durationIn(c.WS.Heartbeat, time.Second, 10*time.Minute),
 		"WS_REPLAY_MAX":         intIn(c.WS.ReplayMax, 1, 100_000),
+		"WS_CLIENT_FRAME_RATE":  intIn(c.WS.ClientFrameRate, 1, 100_000),
 		"WS_POLL_INTERVAL":      durationIn(c.WS.PollInterval, 50*time.Millisecond, 4*time.Second),
 		"WS_WRITE_TIMEOUT":      durationIn(c.WS.FrameWriteTimeout, 100*time.Millisecond, time.Minute),
 	}

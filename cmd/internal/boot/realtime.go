@@ -54,7 +54,16 @@ func newHub(d hubDeps) *ws.Hub {
 			Origins: web.NewOrigins(d.Config.WSAllowedOrigins), MaxConnsPerUser: w.MaxConnsPerUser,
 			QueueBytes: w.SendQueueBytes, Heartbeat: w.Heartbeat, MaxFrameBytes: w.MaxFrameBytes,
 			ReplayMax: w.ReplayMax, PollEvery: w.PollInterval, WriteTimeout: w.FrameWriteTimeout,
-			RequestTimeout: d.Config.HTTP.RequestTimeout,
+			RequestTimeout: d.Config.HTTP.RequestTimeout, ClientFrameRate: clientFrameRate(d.Config),
 		},
 	})
+}
+
+// clientFrameRate is the hub's per-client frame rate: none when RATE_LIMIT_ENABLED=false
+// (benchmarks only), like every other rate limit.
+func clientFrameRate(cfg *config.Config) int {
+	if !cfg.RateLimit.Enabled {
+		return -1
+	}
+	return cfg.WS.ClientFrameRate
 }
