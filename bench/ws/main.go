@@ -7,8 +7,10 @@
 // connection (RSS after the connections are open minus RSS before, divided by the
 // connections it holds).
 //
-// The per-IP and per-user connection caps and the rate limits are lifted for the run; the
-// task raises the open-file limit (ulimit -n), which N connections need on both sides.
+// The per-IP and per-user connection caps and the rate limits are lifted for the run. N
+// connections need N open files on both sides: every Go process (this script and the apis)
+// raises its own soft open-file limit to the hard limit at start-up, so the hard limit
+// (ulimit -Hn) must exceed N plus a few hundred. (Task's built-in shell has no ulimit.)
 package main
 
 import (
