@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
@@ -57,7 +58,15 @@ func (h *Hub) Route() route.Route {
 		if err := h.check(c); err != nil {
 			return err
 		}
-		return upgrade(c)
+		err := upgrade(c)
+		if err != nil || c.Response().StatusCode() != http.StatusSwitchingProtocols {
+			// No connection will be served: give back the slot check reserved.
+			actor, _ := c.Locals(actorKey).(ports.Actor)
+			h.mu.Lock()
+			h.release(actor.UserID)
+			h.mu.Unlock()
+		}
+		return err
 	})
 }
 
@@ -85,12 +94,13 @@ func (h *Hub) check(c *fiber.Ctx) error {
 		return err
 	}
 	h.mu.Lock()
-	stopping, full := h.stopping, h.byUser[claims.UserID] >= h.opts.MaxConnsPerUser
+	stopping := h.stopping
+	reserved := !stopping && h.reserve(claims.UserID, time.Now())
 	h.mu.Unlock()
 	if stopping {
 		return errStopping
 	}
-	if full {
+	if !reserved {
 		return errTooMany
 	}
 	actor := ports.Actor{UserID: claims.UserID, SessionID: claims.SessionID, Role: claims.Role}

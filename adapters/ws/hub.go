@@ -125,6 +125,7 @@ type Hub struct {
 	mu        sync.Mutex
 	conns     map[*conn]struct{}
 	byUser    map[uuid.UUID]int
+	reserved  map[uuid.UUID][]time.Time // slots taken by handshakes checked but not yet served
 	bySession map[uuid.UUID]map[*conn]struct{}
 	stopping  bool
 	live      sync.WaitGroup
@@ -144,7 +145,7 @@ func New(d Deps) *Hub {
 	h := &Hub{
 		opts: d.Options.withDefaults(), auth: d.Auth, sessions: d.Sessions, log: d.Log, bundle: d.Bundle,
 		logger: d.Logger, metrics: newHubMetrics(d.Registry),
-		conns: map[*conn]struct{}{}, byUser: map[uuid.UUID]int{}, bySession: map[uuid.UUID]map[*conn]struct{}{},
+		conns: map[*conn]struct{}{}, byUser: map[uuid.UUID]int{}, reserved: map[uuid.UUID][]time.Time{}, bySession: map[uuid.UUID]map[*conn]struct{}{},
 		rechecks: make(chan []uuid.UUID, 256), feedWake: make(chan struct{}, 1), stop: make(chan struct{}),
 	}
 	h.topics = newTable(h)
@@ -158,10 +159,50 @@ func (h *Hub) Start() {
 	go h.feedLoop()
 }
 
+// reservationTTL bounds how long a slot reserved before an upgrade waits for the upgraded
+// connection (normally microseconds): one whose upgrade never completed frees its slot then.
+const reservationTTL = 10 * time.Second
+
+// reserve takes one of the account's WS_MAX_CONNS_PER_USER slots for a handshake about to
+// be upgraded, so that concurrent handshakes past the cap are refused with 429 before the
+// upgrade rather than upgraded and then closed. Caller holds h.mu.
+func (h *Hub) reserve(user uuid.UUID, now time.Time) bool {
+	live := h.reserved[user][:0]
+	for _, at := range h.reserved[user] {
+		if now.Sub(at) < reservationTTL {
+			live = append(live, at)
+		}
+	}
+	if h.byUser[user]+len(live) >= h.opts.MaxConnsPerUser {
+		h.setReserved(user, live)
+		return false
+	}
+	h.setReserved(user, append(live, now))
+	return true
+}
+
+// release gives back one reserved slot of user (its upgrade failed, or its connection was
+// admitted or refused). Caller holds h.mu.
+func (h *Hub) release(user uuid.UUID) {
+	if r := h.reserved[user]; len(r) > 0 {
+		h.setReserved(user, r[1:])
+	}
+}
+
+func (h *Hub) setReserved(user uuid.UUID, r []time.Time) {
+	if len(r) == 0 {
+		delete(h.reserved, user)
+		return
+	}
+	h.reserved[user] = r
+}
+
 // admit registers c, refusing it when its account is at the cap or the hub is stopping.
+// It consumes the slot its handshake reserved.
 func (h *Hub) admit(c *conn) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.release(c.actor.UserID)
 	if h.stopping || h.byUser[c.actor.UserID] >= h.opts.MaxConnsPerUser {
 		return false
 	}

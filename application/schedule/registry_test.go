@@ -2,6 +2,7 @@ package schedule_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -54,7 +55,26 @@ func TestNewRegistryValidates(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("NewRegistry error %v, want one containing %q", err, tt.want)
 			}
+			// An error caused by CRON_SCHEDULES says so and is reported as a bad setting;
+			// a fault of an action's own code is not.
+			fromSetting := tt.overrides != nil
+			if errors.Is(err, schedule.ErrBadOverride) != fromSetting {
+				t.Errorf("errors.Is(%v, ErrBadOverride) = %v, want %v", err, !fromSetting, fromSetting)
+			}
+			if fromSetting && !strings.HasPrefix(err.Error(), "CRON_SCHEDULES") {
+				t.Errorf("error %q does not start by naming CRON_SCHEDULES", err)
+			}
 		})
+	}
+}
+
+func TestParseOverridesErrorsAreBadSettings(t *testing.T) {
+	t.Parallel()
+	for _, bad := range []string{"a.b", "a.b=@every 1s,a.b=off", "a.b= "} {
+		_, err := schedule.ParseOverrides(bad)
+		if !errors.Is(err, schedule.ErrBadOverride) || !strings.HasPrefix(err.Error(), "CRON_SCHEDULES") {
+			t.Errorf("ParseOverrides(%q) = %v, want an ErrBadOverride naming CRON_SCHEDULES", bad, err)
+		}
 	}
 }
 

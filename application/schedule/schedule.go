@@ -99,11 +99,14 @@ func NewRegistry(actions []Action, overrides map[string]string) (*Registry, erro
 		if _, dup := r.entries[a.Name]; dup {
 			return nil, fmt.Errorf("scheduled action %q registered twice", a.Name)
 		}
-		spec := a.Schedule
+		spec, overridden := a.Schedule, false
 		if o, ok := overrides[a.Name]; ok {
-			spec = o
+			spec, overridden = o, true
 		}
 		s, err := ParseSchedule(spec, a.TimeZone)
+		if err != nil && overridden {
+			return nil, badOverride("CRON_SCHEDULES: scheduled action %s: schedule %q: %v", a.Name, spec, err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("scheduled action %s: schedule %q: %w", a.Name, spec, err)
 		}
@@ -111,7 +114,7 @@ func NewRegistry(actions []Action, overrides map[string]string) (*Registry, erro
 	}
 	for name := range overrides {
 		if _, ok := r.entries[name]; !ok {
-			return nil, fmt.Errorf("CRON_SCHEDULES names %q, which is no scheduled action (known: %s)", name, strings.Join(r.Names(), ", "))
+			return nil, badOverride("CRON_SCHEDULES names %q, which is no scheduled action (known: %s)", name, strings.Join(r.Names(), ", "))
 		}
 	}
 	return r, nil

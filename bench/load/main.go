@@ -49,10 +49,31 @@ func main() {
 	flag.BoolVar(&o.keep, "keep", false, "keep the database afterwards")
 	flag.StringVar(&o.baseline, "baseline", "", "also run this api binary (e.g. one built from an older commit) on GET /v1/users/{id}, as \"keel baseline\"")
 	flag.Parse()
+	if err := o.check(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
+}
+
+// minUsers is the fewest users the suite can run on: the list scenario reads page 1,001 of
+// listLimit users (see lists).
+const minUsers = listLimit*(listPages+1) + 1
+
+// check refuses, before anything is built or seeded, the flags the suite cannot run with.
+func (o options) check() error {
+	switch {
+	case o.users < minUsers:
+		return fmt.Errorf("-users %d: at least %d are needed (the list scenario reads page %d of %d users)", o.users, minUsers, listPages+1, listLimit)
+	case o.conns < 1 || o.rounds < 1:
+		return fmt.Errorf("-c and -rounds must be at least 1")
+	case o.duration < time.Second || o.logins < time.Second:
+		return fmt.Errorf("-d and -login-d must be at least 1s (wrk's resolution)")
+	}
+	return nil
 }
 
 // suite is everything run started.

@@ -159,10 +159,13 @@ func (s *suite) measure(ctx context.Context) error {
 	return s.logins(keel)
 }
 
+// listLimit and listPages are the list scenario's page size and depth.
+const listLimit, listPages = 20, 1000
+
 // lists compares Keel's first keyset page, a page 1,000 pages deep, and the reference's
 // offset page at the same depth with a total count.
 func (s *suite) lists(ctx context.Context, keel, ref, tok string) error {
-	const limit, pages = 20, 1000
+	const limit, pages = listLimit, listPages
 	step("walking 1,000 pages for the deep cursor")
 	cursor, err := deepCursor(keel, tok, limit, pages)
 	if err != nil {

@@ -5,6 +5,7 @@ package boot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -22,6 +23,18 @@ import (
 // startTimeout bounds start-up: connecting to PostgreSQL, binding the listener, starting
 // job and scheduler loops.
 const startTimeout = 30 * time.Second
+
+// settingFailure reports an fx assembly failure caused by a bad setting (a constructor
+// returned a *config.Error, e.g. for CRON_SCHEDULES) the way config.Load's are reported:
+// one line on standard error naming the variable, exit status 2.
+func settingFailure(process string, err error) (int, bool) {
+	var bad *config.Error
+	if !errors.As(err, &bad) {
+		return 0, false
+	}
+	fmt.Fprintf(os.Stderr, "keel %s: %v\n", process, bad)
+	return 2, true
+}
 
 // Run is the whole main of a long-running process: it returns the exit status.
 func Run(process string, modules ...fx.Option) int {
@@ -44,6 +57,9 @@ func Run(process string, modules ...fx.Option) int {
 		fx.Options(modules...),
 	)
 	if err := app.Err(); err != nil {
+		if code, ok := settingFailure(process, err); ok {
+			return code
+		}
 		log.Error("cannot assemble the process", slog.String("error", err.Error()))
 		return 1
 	}

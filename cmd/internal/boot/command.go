@@ -39,6 +39,9 @@ func Command[T any](process string, run func(ctx context.Context, deps T) error,
 		fx.Invoke(func(d T) { deps = d }),
 	)
 	if err := app.Err(); err != nil {
+		if code, ok := settingFailure(process, err); ok {
+			return code
+		}
 		log.Error("cannot assemble the command", slog.String("error", err.Error()))
 		return 1
 	}

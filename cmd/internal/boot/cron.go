@@ -2,6 +2,7 @@ package boot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -42,9 +43,23 @@ var Schedule = fx.Module("schedule",
 func newRegistry(cfg *config.Config, actions []schedule.Action) (*schedule.Registry, error) {
 	overrides, err := schedule.ParseOverrides(cfg.Cron.Schedules)
 	if err != nil {
-		return nil, err
+		return nil, settingError(err)
 	}
-	return schedule.NewRegistry(actions, overrides)
+	reg, err := schedule.NewRegistry(actions, overrides)
+	if err != nil {
+		return nil, settingError(err)
+	}
+	return reg, nil
+}
+
+// settingError turns an error caused by the value of CRON_SCHEDULES into a configuration
+// error, which the process reports on its own (not inside fx's account of the dependency
+// graph) before it stops with status 2, as it does for every other bad setting.
+func settingError(err error) error {
+	if errors.Is(err, schedule.ErrBadOverride) {
+		return &config.Error{Problems: []string{err.Error()}}
+	}
+	return err
 }
 
 // probeActions are the end-to-end tests' actions, in APP_ENV=test only.

@@ -243,13 +243,15 @@ func TestCronTimeoutAndOneShotRuns(t *testing.T) {
 	if code, err := hold.Wait(15 * time.Second); code == 0 || err != nil {
 		t.Errorf("interrupted cron run: exit %d, %v\n%s", code, err, hold.Output())
 	}
-	// A bad CRON_SCHEDULES stops cron at start-up, naming what is wrong.
+	// A bad CRON_SCHEDULES stops cron at start-up as any bad setting does: status 2 and
+	// one plain line naming the variable and what is wrong.
 	for bad, named := range map[string]string{
-		"nope=off":                `CRON_SCHEDULES names \"nope\", which is no scheduled action`,
-		"test.tick=@every banana": `scheduled action test.tick: schedule \"@every banana\"`,
+		"nope=off":                `keel cron: invalid configuration: CRON_SCHEDULES names "nope", which is no scheduled action`,
+		"test.tick=@every banana": `keel cron: invalid configuration: CRON_SCHEDULES: scheduled action test.tick: schedule "@every banana"`,
+		"test.tick":               `keel cron: invalid configuration: CRON_SCHEDULES: "test.tick" is not name=schedule`,
 	} {
 		p := proctest.Start(t, s.bins["cron"], proctest.Options{Env: append(s.env[:len(s.env):len(s.env)], "CRON_SCHEDULES="+bad)})
-		if code, err := p.Wait(startTimeout); code == 0 || err != nil || !strings.Contains(p.Output(), named) {
+		if code, err := p.Wait(startTimeout); code != 2 || err != nil || !strings.Contains(p.Output(), named) {
 			t.Errorf("cron with CRON_SCHEDULES=%s: exit %d, %v; want it refused naming %s\n%s", bad, code, err, named, tail(p.Output()))
 		}
 	}

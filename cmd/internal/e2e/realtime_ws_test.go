@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"testing"
 	"time"
+
+	fws "github.com/fasthttp/websocket"
 )
 
 // TestWSAcrossInstances is acceptance point 1 of issue 8: a client connected to instance B
@@ -251,4 +253,63 @@ func wsField(t *testing.T, f wsFrame, name string) string {
 	}
 	s, _ := m[name].(string)
 	return s
+}
+
+// TestWSCapConcurrentHandshakes: handshakes of one account arriving together are held to
+// WS_MAX_CONNS_PER_USER before the upgrade: exactly the cap are upgraded (and stay open),
+// the others get 429, none an upgrade followed by a close (1001 "refused"). Without a
+// session cache every handshake waits on PostgreSQL, so their checks overlap.
+func TestWSCapConcurrentHandshakes(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, append(idGenerousLimits, "WS_MAX_CONNS_PER_USER=2", "AUTH_SESSION_CACHE_TTL=0s")...)
+	api := s.start("api")
+	for i := range 3 {
+		wsCapConcurrent(t, api.URL, idNewUser(t, api.URL, fmt.Sprintf("wscapc%d", i), "").Access, 12, 2)
+	}
+}
+
+// wsCapConcurrent dials n connections of one account at once against a cap of limit and
+// wants exactly limit of them upgraded and welcomed, the rest refused with 429, and a slot
+// to come free again when one closes.
+func wsCapConcurrent(t *testing.T, api, token string, n, limit int) {
+	t.Helper()
+	type dialed struct {
+		conn *fws.Conn
+		res  *http.Response
+	}
+	results := make(chan dialed, n)
+	for range n {
+		go func() {
+			c, res, _ := wsTryDial(api, "?access_token="+token, nil, 0)
+			results <- dialed{c, res}
+		}()
+	}
+	var open []*wsClient
+	refused := 0
+	for range n {
+		d := <-results
+		switch {
+		case d.conn != nil:
+			open = append(open, wsStart(t, d.conn, d.res, false))
+		case d.res != nil && d.res.StatusCode == http.StatusTooManyRequests:
+			refused++
+		default:
+			t.Fatalf("concurrent dial: %s, want 101 or 429", wsStatus(d.res))
+		}
+	}
+	if len(open) != limit || refused != n-limit {
+		t.Fatalf("%d concurrent dials against a cap of %d: %d upgraded, %d refused with 429", n, limit, len(open), refused)
+	}
+	for _, c := range open {
+		c.Quiet(200 * time.Millisecond) // admitted, not upgraded and then closed
+	}
+	_ = open[0].Conn.Close()
+	waitFor(t, "a freed slot", 5*time.Second, func() (bool, string) {
+		c, res, err := wsTryDial(api, "?access_token="+token, nil, 0)
+		if err != nil {
+			return false, wsStatus(res)
+		}
+		_ = c.Close()
+		return true, ""
+	})
 }
