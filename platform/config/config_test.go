@@ -170,7 +170,7 @@ func TestBadValuesAreNamed(t *testing.T) {
 		{"bad mail from", ProcessWorker, map[string]string{"MAIL_FROM": "not an address"}, []string{"MAIL_FROM:"}},
 		{"bad link base", ProcessWorker, map[string]string{"MAIL_LINK_BASE_URL": "ftp://x"}, []string{"MAIL_LINK_BASE_URL:"}},
 		{"short cursor secret", ProcessAPI, map[string]string{"AUTH_CURSOR_SECRET": "short"}, []string{"AUTH_CURSOR_SECRET:"}},
-		{"bad origin", ProcessAPI, map[string]string{"CORS_ALLOWED_ORIGINS": "localhost:3000"}, []string{"CORS_ALLOWED_ORIGINS:"}},
+		{"bad origin", ProcessAPI, map[string]string{"CORS_ALLOWED_ORIGINS": "http://a.example.com,localhost:3000"}, []string{`CORS_ALLOWED_ORIGINS: "localhost:3000" is not an origin`}},
 		{"bad trusted proxy", ProcessAPI, map[string]string{"HTTP_TRUSTED_PROXIES": "10.0.0.0/33"}, []string{"HTTP_TRUSTED_PROXIES:"}},
 		{"smtp port out of range", ProcessWorker, map[string]string{"MAIL_SMTP_PORT": "0"}, []string{"MAIL_SMTP_PORT:"}},
 		{"argon2 memory below OWASP outside tests", ProcessAPI, map[string]string{"AUTH_ARGON2_MEMORY": "64"}, []string{"AUTH_ARGON2_MEMORY:"}},

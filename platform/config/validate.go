@@ -39,7 +39,7 @@ func (c *Config) problems() map[string]string {
 		"HTTP_IDLE_TIMEOUT":     durationIn(c.HTTP.IdleTimeout, time.Second, time.Hour),
 		"HTTP_REQUEST_TIMEOUT":  durationIn(c.HTTP.RequestTimeout, 100*time.Millisecond, 10*time.Minute),
 		"HTTP_BODY_LIMIT":       intIn(c.HTTP.BodyLimit, 1024, 1<<30),
-		"HTTP_TRUSTED_PROXIES":  validation.Validate(c.HTTP.TrustedProxies, validation.Each(validation.By(ipOrCIDR))),
+		"HTTP_TRUSTED_PROXIES":  each(c.HTTP.TrustedProxies, ipOrCIDR),
 		"HTTP_MAX_HEADER_BYTES": intIn(c.HTTP.MaxHeaderBytes, 8192, 1<<20),
 		"HTTP_MAX_CONNS_PER_IP": intIn(c.HTTP.MaxConnsPerIP, 0, 1<<20),
 		"METRICS_TOKEN":         validation.Validate(c.MetricsToken, validation.Length(16, 0)),
@@ -100,8 +100,8 @@ func (c *Config) problems() map[string]string {
 
 		"NOTIFICATIONS_PURGE_READ_AFTER": durationIn(c.Notifications.PurgeReadAfter, time.Hour, 10*365*24*time.Hour),
 
-		"CORS_ALLOWED_ORIGINS": validation.Validate(c.CORSAllowedOrigins, validation.Each(validation.By(originPattern))),
-		"WS_ALLOWED_ORIGINS":   validation.Validate(c.WSAllowedOrigins, validation.Each(validation.By(originPattern))),
+		"CORS_ALLOWED_ORIGINS": each(c.CORSAllowedOrigins, originPattern),
+		"WS_ALLOWED_ORIGINS":   each(c.WSAllowedOrigins, originPattern),
 
 		"WS_MAX_CONNS_PER_USER": intIn(c.WS.MaxConnsPerUser, 1, 100_000),
 		"WS_SEND_QUEUE_BYTES":   intIn(c.WS.SendQueueBytes, 1024, 64<<20),
@@ -265,13 +265,24 @@ func redisURL(v any) error {
 	return nil
 }
 
+// each checks every item of a list and names the first that fails, e.g.
+// `"localhost:3000" is not an origin such as ...`, rather than by its index.
+func each(items []string, check func(any) error) error {
+	for _, it := range items {
+		if err := check(it); err != nil {
+			return fmt.Errorf("%q %w", it, err)
+		}
+	}
+	return nil
+}
+
 func ipOrCIDR(v any) error {
 	s, _ := v.(string)
 	if net.ParseIP(s) != nil {
 		return nil
 	}
 	if _, _, err := net.ParseCIDR(s); err != nil {
-		return errors.New("must be IP addresses or CIDR ranges")
+		return errors.New("is not an IP address or CIDR range")
 	}
 	return nil
 }
@@ -283,7 +294,7 @@ func originPattern(v any) error {
 		return nil
 	}
 	if ok, _ := path.Match("http*://*", s); !ok {
-		return errors.New("must be origins such as https://app.example.com or http://localhost:*")
+		return errors.New("is not an origin such as https://app.example.com or http://localhost:*")
 	}
 	return nil
 }
