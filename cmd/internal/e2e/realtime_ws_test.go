@@ -230,10 +230,16 @@ func TestWSProtocol(t *testing.T) {
 	}
 	wsStart(t, conn, res, true) // never reads
 	start := time.Now()
-	waitFor(t, "the silent client dropped", 10*time.Second, func() (bool, string) {
-		m := regexp.MustCompile(`(?m)^keel_ws_connections (\d+)`).FindStringSubmatch(string(do(t, http.MethodGet, quick.URL+"/metrics", nil).Body))
-		return len(m) == 2 && m[1] == "1", fmt.Sprint(m)
-	})
+	// The server counts a connection once its handler runs, a moment after the client
+	// sees the upgrade: wait for both, then for the silent one to go.
+	connections := func(want string) func() (bool, string) {
+		return func() (bool, string) {
+			m := regexp.MustCompile(`(?m)^keel_ws_connections (\d+)`).FindStringSubmatch(string(do(t, http.MethodGet, quick.URL+"/metrics", nil).Body))
+			return len(m) == 2 && m[1] == want, fmt.Sprint(m)
+		}
+	}
+	waitFor(t, "both clients counted", 5*time.Second, connections("2"))
+	waitFor(t, "the silent client dropped", 10*time.Second, connections("1"))
 	t.Logf("the silent client was dropped after %s", time.Since(start))
 	if time.Since(start) < 2*time.Second {
 		t.Fatalf("dropped after %s, before two heartbeats", time.Since(start))
