@@ -60,8 +60,12 @@ func NewTx(parts ...Participant) *Tx {
 }
 
 // Register adds parts to the stores that every later outermost transaction snapshots
-// and, when it rolls back, restores.
+// and, when it rolls back, restores. On a nil Tx it registers nowhere, so that a store
+// built without a transaction boundary works alone.
 func (tx *Tx) Register(parts ...Participant) {
+	if tx == nil {
+		return
+	}
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
 	tx.parts = append(tx.parts, parts...)

@@ -33,9 +33,7 @@ var (
 // take back the entries they appended; with a nil tx it is registered nowhere.
 func NewRepository(tx *memory.Tx) *Repository {
 	r := &Repository{}
-	if tx != nil {
-		tx.Register(r)
-	}
+	tx.Register(r)
 	return r
 }
 

@@ -36,9 +36,7 @@ var (
 // restore it; with a nil tx it is registered nowhere.
 func NewRepository(tx *memory.Tx) *Repository {
 	r := &Repository{users: map[uuid.UUID]user.Record{}}
-	if tx != nil {
-		tx.Register(r)
-	}
+	tx.Register(r)
 	return r
 }
 
