@@ -154,3 +154,14 @@ func TestHTTP10WithoutHostServed(t *testing.T) {
 		t.Errorf("HTTP/1.0 without Host: %d %s", r.Res.StatusCode, r.Body)
 	}
 }
+
+// A bare line feed ending the request line itself is accepted, as RFC 9112 allows (a bare
+// line feed in the header lines is refused: see TestProtocolEdgeOverTCP).
+func TestBareLFAfterRequestLineServed(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	r := rawExchange(t, h.listen(t), "GET /livez HTTP/1.1\nHost: x\r\n\r\n", 0)
+	if r.Res.StatusCode != http.StatusOK {
+		t.Errorf("request line ended by a bare LF: %d %s", r.Res.StatusCode, r.Body)
+	}
+}
