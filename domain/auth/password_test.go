@@ -162,7 +162,7 @@ func resetToken(t *testing.T, e *env, acc auth.Account) string {
 	if err := e.svc.WorkPasswordReset(context.Background(), auth.SendPasswordReset{Email: acc.Email}); err != nil {
 		t.Fatal(err)
 	}
-	return tokenFromLink(t, e.mail.Sent()[len(e.mail.Sent())-1].Data["Link"])
+	return e.mail.LastToken(t)
 }
 
 func TestResetPassword(t *testing.T) {
@@ -241,7 +241,7 @@ func verifyToken(t *testing.T, e *env, acc auth.Account) string {
 	if err := e.svc.WorkEmailVerification(context.Background(), auth.SendEmailVerification{UserID: acc.ID}); err != nil {
 		t.Fatal(err)
 	}
-	return tokenFromLink(t, e.mail.Sent()[len(e.mail.Sent())-1].Data["Link"])
+	return e.mail.LastToken(t)
 }
 
 func TestEmailVerification(t *testing.T) {
