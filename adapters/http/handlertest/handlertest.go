@@ -154,7 +154,7 @@ func (e *Env) Mount(routes ...route.Route) {
 }
 
 func (e *Env) authenticate(c *fiber.Ctx) error {
-	token, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
+	token, ok := web.BearerToken(c.Get(fiber.HeaderAuthorization))
 	e.mu.Lock()
 	a, known := e.actors[token]
 	e.mu.Unlock()
