@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/google/uuid"
@@ -68,12 +67,12 @@ func (r *Repository) List(_ context.Context, f audit.Filter, page kernel.Page) (
 	r.mu.Lock()
 	var out []audit.Entry
 	for _, e := range r.entries {
-		if matches(e, f) && (page.After == uuid.Nil || compareIDs(e.ID, page.After) < 0) {
+		if matches(e, f) && (page.After == uuid.Nil || memory.CompareIDs(e.ID, page.After) < 0) {
 			out = append(out, e)
 		}
 	}
 	r.mu.Unlock()
-	slices.SortFunc(out, func(a, b audit.Entry) int { return -compareIDs(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b audit.Entry) int { return -memory.CompareIDs(a.ID, b.ID) })
 	out = out[:min(len(out), page.Limit+1)]
 	for i := range out {
 		out[i] = clone(out[i])
@@ -104,6 +103,3 @@ func clone(e audit.Entry) audit.Entry {
 	e.Changes = ch
 	return e
 }
-
-// compareIDs orders ids bytewise, as PostgreSQL orders uuid values.
-func compareIDs(a, b uuid.UUID) int { return strings.Compare(string(a[:]), string(b[:])) }

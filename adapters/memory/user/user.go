@@ -129,12 +129,12 @@ func (r *Repository) List(_ context.Context, f user.Filter, page kernel.Page) ([
 	r.mu.Lock()
 	var recs []user.Record
 	for _, rec := range r.users {
-		if matches(rec, f) && (page.After == uuid.Nil || bytesLess(rec.ID, page.After)) {
+		if matches(rec, f) && (page.After == uuid.Nil || memory.CompareIDs(rec.ID, page.After) < 0) {
 			recs = append(recs, rec)
 		}
 	}
 	r.mu.Unlock()
-	slices.SortFunc(recs, func(a, b user.Record) int { return -compareIDs(a.ID, b.ID) })
+	slices.SortFunc(recs, func(a, b user.Record) int { return -memory.CompareIDs(a.ID, b.ID) })
 	recs = recs[:min(len(recs), page.Limit+1)]
 	users := make([]*user.User, 0, len(recs))
 	for _, rec := range recs {
@@ -162,12 +162,6 @@ func matches(rec user.Record, f user.Filter) bool {
 	return true
 }
 
-// compareIDs orders ids bytewise, as PostgreSQL orders uuid values.
-func compareIDs(a, b uuid.UUID) int { return strings.Compare(string(a[:]), string(b[:])) }
-
-// bytesLess reports whether a sorts before b.
-func bytesLess(a, b uuid.UUID) bool { return compareIDs(a, b) < 0 }
-
 // LockActiveAdmins implements user.Repository: the ids of the active administrators, in
 // ascending order; the lock is the memory.Tx's.
 func (r *Repository) LockActiveAdmins(context.Context) ([]uuid.UUID, error) {
@@ -179,6 +173,6 @@ func (r *Repository) LockActiveAdmins(context.Context) ([]uuid.UUID, error) {
 		}
 	}
 	r.mu.Unlock()
-	slices.SortFunc(ids, compareIDs)
+	slices.SortFunc(ids, memory.CompareIDs)
 	return ids, nil
 }
