@@ -16,7 +16,8 @@ func TestErrorHelpers(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	db := pgtest.Open(t).Bun
+	pg := pgtest.Open(t)
+	db := pg.Bun
 	insert := `INSERT INTO users (id, email, name, role, status, locale, created_at, updated_at)
 		VALUES (gen_random_uuid(), 'dup@example.com', 'Dup', 'user', 'active', 'en', now(), now())`
 	if _, err := db.ExecContext(ctx, insert); err != nil {
@@ -26,6 +27,7 @@ func TestErrorHelpers(t *testing.T) {
 	_, check := db.ExecContext(ctx, `UPDATE users SET role = 'root'`)
 	var id string
 	noRows := db.NewRaw("SELECT id FROM users WHERE false").Scan(ctx, &id)
+	poolNoRows := pg.Pool.QueryRow(ctx, "SELECT id FROM users WHERE false").Scan(&id)
 
 	tests := []struct {
 		name     string
@@ -38,6 +40,7 @@ func TestErrorHelpers(t *testing.T) {
 		{"check violation", check, false, false},
 		{"no rows", noRows, false, true},
 		{"wrapped no rows", fmt.Errorf("get: %w", sql.ErrNoRows), false, true},
+		{"no rows from the pool", poolNoRows, false, true},
 		{"other", errors.New("users_email_key"), false, false},
 		{"nil", nil, false, false},
 	}

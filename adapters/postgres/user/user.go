@@ -4,7 +4,6 @@ package user
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -120,7 +119,7 @@ func (r *Repository) prepared(ctx context.Context, column, query string, arg any
 		err = postgres.QueryOnePrepared(ctx, r.db, &rw, query, arg)
 	}
 	if err != nil {
-		if postgres.NoRows(err) || errors.Is(err, pgx.ErrNoRows) {
+		if postgres.NoRows(err) {
 			return nil, user.ErrNotFound
 		}
 		return nil, fmt.Errorf("find user by %s: %w", column, err)
