@@ -289,13 +289,12 @@ func (tb *table) rejoin(c *conn, name string, since sinceRef) {
 	}
 	epoch, first := s.epoch, s.first
 	t.mu.Unlock()
-	if epoch != since.Epoch || since.Offset >= first || first-since.Offset > int64(tb.hub.opts.ReplayMax) {
-		if epoch != since.Epoch || first-since.Offset > int64(tb.hub.opts.ReplayMax) {
+	switch {
+	case epoch != since.Epoch || first-since.Offset > int64(tb.hub.opts.ReplayMax):
+		c.send(resetFor(name))
+	case since.Offset < first:
+		if _, ok := tb.replayRange(c, name, epoch, since.Offset, first-1); !ok {
 			c.send(resetFor(name))
 		}
-		return
-	}
-	if _, ok := tb.replayRange(c, name, epoch, since.Offset, first-1); !ok {
-		c.send(resetFor(name))
 	}
 }
