@@ -6,6 +6,7 @@ import (
 
 	"github.com/keelhq/keel/adapters/redis/fanout"
 	"github.com/keelhq/keel/adapters/redis/pubsub"
+	"github.com/keelhq/keel/domain/auth"
 )
 
 const (
@@ -135,7 +136,7 @@ func (h *Hub) poll(cursor int64) int64 {
 		for _, e := range page {
 			cursor = e.Seq
 			h.metrics.polled.Inc()
-			if topics[e.Topic] || e.Name == eventSessionRevoked {
+			if topics[e.Topic] || e.Name == auth.EventSessionRevoked {
 				h.dispatch(fanout.FromEntry(e))
 			}
 		}

@@ -1,6 +1,10 @@
 package ws
 
-import "context"
+import (
+	"context"
+
+	"github.com/keelhq/keel/adapters/postgres/eventlog"
+)
 
 // replay brings a new subscriber from since up to the topic's live events: the entries it
 // missed, from the log and in order, then what arrived meanwhile, then live. When the log
@@ -49,6 +53,14 @@ func (tb *table) replayFrom(c *conn, name string, since sinceRef) (epoch string,
 
 // replayRange sends the entries (after, upto] (upto -1: to the end) of epoch to c.
 func (tb *table) replayRange(c *conn, name, epoch string, after, upto int64) (cursor int64, ok bool) {
+	cursor, err := tb.readRange(name, epoch, after, upto, func(e eventlog.Entry) { c.send(entryFrame(e)) })
+	return cursor, err == nil
+}
+
+// readRange reads the entries (after, upto] (upto -1: to the end) of epoch from the log, a
+// page at a time, handing each to f in order. It returns the last offset read, and
+// eventlog.ErrReset when the log ends before upto, or the log's error.
+func (tb *table) readRange(name, epoch string, after, upto int64, f func(eventlog.Entry)) (cursor int64, err error) {
 	cursor = after
 	for upto < 0 || cursor < upto {
 		limit := replayPage
@@ -59,15 +71,18 @@ func (tb *table) replayRange(c *conn, name, epoch string, after, upto int64) (cu
 		page, err := tb.hub.log.Replay(ctx, name, epoch, cursor, limit)
 		cancel()
 		if err != nil {
-			return cursor, false
+			return cursor, err
 		}
 		for _, e := range page {
-			c.send(entryFrame(e))
+			f(e)
 			cursor = e.Offset
 		}
 		if len(page) < limit {
-			return cursor, upto < 0 || cursor >= upto
+			break
 		}
 	}
-	return cursor, true
+	if upto >= 0 && cursor < upto {
+		return cursor, eventlog.ErrReset
+	}
+	return cursor, nil
 }

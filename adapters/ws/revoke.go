@@ -8,11 +8,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/keelhq/keel/adapters/redis/fanout"
+	"github.com/keelhq/keel/domain/auth"
 	"github.com/keelhq/keel/domain/notification"
 )
-
-// eventSessionRevoked is the event that ends a session (auth.EventSessionRevoked).
-const eventSessionRevoked = "session.revoked"
 
 // recheckTimeout bounds one session check.
 const recheckTimeout = 2 * time.Second
@@ -102,7 +100,7 @@ func (h *Hub) recheck(id uuid.UUID) {
 
 // revokedSession is the session id in a session.revoked event's data.
 func revokedSession(m fanout.Message) (uuid.UUID, bool) {
-	if m.Event != eventSessionRevoked {
+	if m.Event != auth.EventSessionRevoked {
 		return uuid.Nil, false
 	}
 	var data struct {

@@ -111,20 +111,7 @@ func (tb *table) accept(t *topic, m fanout.Message) {
 // the subscribers are told to reset.
 func (tb *table) fill(t *topic, epoch string, after, upto int64) {
 	var got []eventlog.Entry
-	var err error
-	for cursor := after; cursor < upto && err == nil; {
-		ctx, cancel := context.WithTimeout(context.Background(), logTimeout)
-		var page []eventlog.Entry
-		page, err = tb.hub.log.Replay(ctx, t.name, epoch, cursor, int(min(upto-cursor, replayPage)))
-		cancel()
-		if len(page) == 0 && err == nil {
-			err = eventlog.ErrReset
-		}
-		got = append(got, page...)
-		if len(page) > 0 {
-			cursor = page[len(page)-1].Offset
-		}
-	}
+	_, err := tb.readRange(t.name, epoch, after, upto, func(e eventlog.Entry) { got = append(got, e) })
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.filling = false
@@ -302,13 +289,12 @@ func (tb *table) rejoin(c *conn, name string, since sinceRef) {
 	}
 	epoch, first := s.epoch, s.first
 	t.mu.Unlock()
-	if epoch != since.Epoch || since.Offset >= first || first-since.Offset > int64(tb.hub.opts.ReplayMax) {
-		if epoch != since.Epoch || first-since.Offset > int64(tb.hub.opts.ReplayMax) {
+	switch {
+	case epoch != since.Epoch || first-since.Offset > int64(tb.hub.opts.ReplayMax):
+		c.send(resetFor(name))
+	case since.Offset < first:
+		if _, ok := tb.replayRange(c, name, epoch, since.Offset, first-1); !ok {
 			c.send(resetFor(name))
 		}
-		return
-	}
-	if _, ok := tb.replayRange(c, name, epoch, since.Offset, first-1); !ok {
-		c.send(resetFor(name))
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -129,44 +128,15 @@ func (c *Cache) setSubscribed(up bool, err error) {
 	}
 }
 
-// runner is the goroutine Start launches.
-type runner struct {
-	mu     sync.Mutex
-	cancel context.CancelFunc
-	done   chan struct{}
-}
-
-// Start runs Run in a goroutine until Stop (fx: OnStart). It does nothing if already
-// started.
+// Start runs Run in a goroutine until Stop (fx: OnStart): the cache's own subscription,
+// started and stopped by pubsub. It does nothing if already started, or when the cache
+// listens through a shared subscriber (Listen), whose owner starts it.
 func (c *Cache) Start() {
-	c.runner.mu.Lock()
-	defer c.runner.mu.Unlock()
-	if c.runner.cancel != nil {
+	if c.shared {
 		return
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	c.runner.cancel, c.runner.done = cancel, done
-	go func() {
-		defer close(done)
-		c.Run(ctx)
-	}()
+	c.own.Start()
 }
 
 // Stop ends the goroutine Start launched and waits for it, or for ctx (fx: OnStop).
-func (c *Cache) Stop(ctx context.Context) error {
-	c.runner.mu.Lock()
-	cancel, done := c.runner.cancel, c.runner.done
-	c.runner.cancel, c.runner.done = nil, nil
-	c.runner.mu.Unlock()
-	if cancel == nil {
-		return nil
-	}
-	cancel()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (c *Cache) Stop(ctx context.Context) error { return c.own.Stop(ctx) }

@@ -78,7 +78,6 @@ type Cache struct {
 	epoch uint64
 
 	subscribed atomic.Bool
-	runner     runner
 	// own is the cache's own subscription (Run); shared is set when it listens through
 	// another subscriber instead (Listen).
 	own    *pubsub.Subscriber
