@@ -20,6 +20,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/keelhq/keel/bench/internal/benchdb"
 )
 
 // options are the suite's flags.
@@ -120,11 +122,11 @@ func run(o options) error {
 func (s *suite) prepare(ctx context.Context) error {
 	step(fmt.Sprintf("creating database %s with %d users", s.o.dbName, s.o.users))
 	var err error
-	if s.dbURL, err = createDatabase(ctx, s.o.adminURL, s.o.dbName); err != nil {
+	if s.dbURL, err = benchdb.Create(ctx, s.o.adminURL, s.o.dbName); err != nil {
 		return err
 	}
 	if !s.o.keep {
-		s.cleanup = append(s.cleanup, func() { dropDatabase(context.Background(), s.o.adminURL, s.o.dbName) })
+		s.cleanup = append(s.cleanup, func() { benchdb.Drop(s.o.adminURL, s.o.dbName) })
 	}
 	mig := exec.Command(filepath.Join(s.tmp, "migrate"), "up")
 	mig.Env = append(os.Environ(), "DATABASE_URL="+s.dbURL)

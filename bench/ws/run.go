@@ -10,16 +10,18 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/keelhq/keel/bench/internal/benchdb"
 )
 
 // run sets the stack up, measures, and tears it down.
 func run(o options) error {
 	ctx := context.Background()
-	dbURL, err := createDB(ctx, o)
+	dbURL, err := benchdb.Create(ctx, o.adminURL, o.dbName)
 	if err != nil {
 		return err
 	}
-	defer dropDB(o)
+	defer benchdb.Drop(o.adminURL, o.dbName)
 	s := newStack(o, dbURL)
 	defer s.stop()
 	if err := s.migrate(); err != nil {

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,8 +13,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // proc is one started process.
@@ -32,38 +28,6 @@ type stack struct {
 	dbURL string
 	env   []string
 	procs []*proc
-}
-
-// createDB (re)creates the run's database and returns its URL.
-func createDB(ctx context.Context, o options) (string, error) {
-	conn, err := pgx.Connect(ctx, o.adminURL)
-	if err != nil {
-		return "", fmt.Errorf("connect %s: %w", o.adminURL, err)
-	}
-	defer conn.Close(ctx)
-	name := pgx.Identifier{o.dbName}.Sanitize()
-	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-		return "", err
-	}
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		return "", err
-	}
-	u, err := url.Parse(o.adminURL)
-	if err != nil {
-		return "", err
-	}
-	u.Path = "/" + o.dbName
-	return u.String(), nil
-}
-
-// dropDB removes the run's database.
-func dropDB(o options) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if conn, err := pgx.Connect(ctx, o.adminURL); err == nil {
-		_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{o.dbName}.Sanitize()+" WITH (FORCE)")
-		_ = conn.Close(ctx)
-	}
 }
 
 func newStack(o options, dbURL string) *stack {

@@ -14,6 +14,19 @@ func NewID() uuid.UUID {
 	return uuid.Must(uuid.NewV7())
 }
 
+// AppendID appends id in its canonical 36-character form (what id.String() returns)
+// without allocating, for the hot paths that write ids into keys and response bodies.
+func AppendID(b []byte, id uuid.UUID) []byte {
+	const hex = "0123456789abcdef"
+	for i, x := range id {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			b = append(b, '-')
+		}
+		b = append(b, hex[x>>4], hex[x&0xF])
+	}
+	return b
+}
+
 // Locale is one of the languages Keel ships.
 type Locale string
 

@@ -12,6 +12,14 @@ import (
 	"github.com/keelhq/keel/domain/kernel"
 )
 
+func TestAppendIDIsString(t *testing.T) {
+	for _, id := range []uuid.UUID{uuid.Nil, uuid.Max, kernel.NewID(), uuid.New()} {
+		if got := string(kernel.AppendID([]byte("x"), id)); got != "x"+id.String() {
+			t.Errorf("AppendID = %q, want %q", got, "x"+id.String())
+		}
+	}
+}
+
 func TestParseEmail(t *testing.T) {
 	// 254 bytes; DNS labels are at most 63 octets.
 	long := strings.Repeat("a", 64) + "@" + strings.Repeat("b", 60) + "." + strings.Repeat("c", 60) + "." +

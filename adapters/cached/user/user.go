@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/keelhq/keel/adapters/cached"
+	"github.com/keelhq/keel/domain/kernel"
 	"github.com/keelhq/keel/domain/user"
 	"github.com/keelhq/keel/ports"
 )
@@ -35,16 +36,7 @@ func New(inner user.Repository, store *cached.Store, tx ports.Tx, inTx func(cont
 
 // key is the cache key of an account, "user:<uuid>", built with one allocation.
 func key(id uuid.UUID) string {
-	const hex = "0123456789abcdef"
-	b := make([]byte, 0, 5+36)
-	b = append(b, "user:"...)
-	for i, x := range id {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			b = append(b, '-')
-		}
-		b = append(b, hex[x>>4], hex[x&0xF])
-	}
-	return string(b)
+	return string(kernel.AppendID(append(make([]byte, 0, 5+36), "user:"...), id))
 }
 
 // Get implements user.Repository from the cache, outside transactions.

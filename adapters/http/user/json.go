@@ -1,9 +1,8 @@
 package user
 
 import (
-	"github.com/google/uuid"
-
 	"github.com/keelhq/keel/adapters/http/web"
+	"github.com/keelhq/keel/domain/kernel"
 )
 
 var _ web.JSONAppender = User{}
@@ -12,7 +11,7 @@ var _ web.JSONAppender = User{}
 // without reflection (GET /v1/users/{id} and /v1/users/me are the hottest answers).
 func (u User) AppendJSON(b []byte) []byte {
 	b = append(b, `{"id":`...)
-	b = appendUUID(b, u.ID)
+	b = append(kernel.AppendID(append(b, '"'), u.ID), '"')
 	b = append(b, `,"email":`...)
 	b = web.AppendJSONString(b, u.Email)
 	b = append(b, `,"name":`...)
@@ -30,17 +29,4 @@ func (u User) AppendJSON(b []byte) []byte {
 	b = append(b, `,"updatedAt":`...)
 	b = web.AppendJSONTime(b, u.UpdatedAt)
 	return append(b, '}')
-}
-
-// appendUUID appends id quoted, in its canonical 36-character form.
-func appendUUID(b []byte, id uuid.UUID) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	for i, x := range id {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			b = append(b, '-')
-		}
-		b = append(b, hex[x>>4], hex[x&0xF])
-	}
-	return append(b, '"')
 }

@@ -38,12 +38,12 @@ const (
 func Actions(db *bun.DB) []schedule.Action {
 	return []schedule.Action{
 		{Name: Tick, Schedule: schedule.Off, Timeout: 5 * time.Second, CatchUp: schedule.CatchUpAll, LookBack: time.Minute,
-			Run: func(ctx context.Context, w time.Time) error { _, err := record(ctx, db, Tick, w); return err }},
+			Run: func(ctx context.Context, w time.Time) error { return record(ctx, db, Tick, w) }},
 		{Name: Overrun, Schedule: schedule.Off, Timeout: time.Second, CatchUp: schedule.CatchUpAll, LookBack: time.Minute,
 			Run: func(ctx context.Context, w time.Time) error { return overrun(ctx, db, w) }},
 		{Name: Hold, Schedule: schedule.Off, Timeout: time.Minute,
 			Run: func(ctx context.Context, w time.Time) error {
-				if _, err := record(ctx, db, Hold, w); err != nil {
+				if err := record(ctx, db, Hold, w); err != nil {
 					return err
 				}
 				<-ctx.Done()
@@ -51,7 +51,7 @@ func Actions(db *bun.DB) []schedule.Action {
 			}},
 		{Name: Fail, Schedule: schedule.Off, Timeout: 5 * time.Second,
 			Run: func(ctx context.Context, w time.Time) error {
-				if _, err := record(ctx, db, Fail, w); err != nil {
+				if err := record(ctx, db, Fail, w); err != nil {
 					return err
 				}
 				return errors.New("probe failure: dial postgres://keel:hunter2@db.internal/keel failed, password=hunter2")
@@ -59,22 +59,26 @@ func Actions(db *bun.DB) []schedule.Action {
 	}
 }
 
-// record inserts the run's row and returns how many rows the action has.
-func record(ctx context.Context, db *bun.DB, action string, w time.Time) (int, error) {
+// record inserts the run's row.
+func record(ctx context.Context, db *bun.DB, action string, w time.Time) error {
 	if _, err := db.NewRaw("INSERT INTO cron_probe (action, window_at) VALUES (?, ?)", action, w).Exec(ctx); err != nil {
-		return 0, fmt.Errorf("record probe: %w", err)
+		return fmt.Errorf("record probe: %w", err)
 	}
-	var n int
-	if err := db.NewRaw("SELECT count(*) FROM cron_probe WHERE action = ?", action).Scan(ctx, &n); err != nil {
-		return 0, fmt.Errorf("count probes: %w", err)
-	}
-	return n, nil
+	return nil
 }
 
+// overrun records its window and, when it is the first one it ever ran for, runs until
+// it is cancelled.
 func overrun(ctx context.Context, db *bun.DB, w time.Time) error {
-	n, err := record(ctx, db, Overrun, w)
-	if err != nil || n > 1 {
+	if err := record(ctx, db, Overrun, w); err != nil {
 		return err
+	}
+	var n int
+	if err := db.NewRaw("SELECT count(*) FROM cron_probe WHERE action = ?", Overrun).Scan(ctx, &n); err != nil {
+		return fmt.Errorf("count probes: %w", err)
+	}
+	if n > 1 {
+		return nil
 	}
 	<-ctx.Done()
 	return ctx.Err()
