@@ -25,9 +25,7 @@ var (
 // the events they published; with a nil tx it is registered nowhere.
 func NewOutbox(tx *Tx) *Outbox {
 	o := &Outbox{}
-	if tx != nil {
-		tx.Register(o)
-	}
+	tx.Register(o)
 	return o
 }
 

@@ -5,7 +5,6 @@
 package notification
 
 import (
-	"cmp"
 	"context"
 	"maps"
 	"slices"
@@ -44,9 +43,7 @@ var (
 // restore it; with a nil tx it is registered nowhere.
 func NewRepository(tx *memory.Tx) *Repository {
 	r := &Repository{notes: map[uuid.UUID]notification.Record{}, reads: map[readKey]read{}}
-	if tx != nil {
-		tx.Register(r)
-	}
+	tx.Register(r)
 	return r
 }
 
@@ -86,14 +83,14 @@ func (r *Repository) List(_ context.Context, reader uuid.UUID, f notification.Fi
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	recs := slices.SortedFunc(maps.Values(r.notes), func(a, b notification.Record) int {
-		return -cmp.Compare(a.ID.String(), b.ID.String())
+		return -memory.CompareIDs(a.ID, b.ID)
 	})
 	var out []notification.Item
 	for _, rec := range recs {
 		if len(out) > page.Limit {
 			break
 		}
-		if page.After != uuid.Nil && rec.ID.String() >= page.After.String() {
+		if page.After != uuid.Nil && memory.CompareIDs(rec.ID, page.After) >= 0 {
 			continue
 		}
 		rd, ok := r.visible(rec, reader)
