@@ -68,16 +68,15 @@ func decodeIDs(payload string) (ids []uuid.UUID, bad int) {
 	return ids, bad
 }
 
-// Listen hears invalidations through sub, a subscriber shared with other consumers that
-// its owner starts and stops, instead of the subscription the cache would hold itself
-// (Run, Start). Call it before sub starts. A nil or disabled sub changes nothing.
+// Listen hears invalidations through sub, which its owner starts and stops (in the api,
+// the subscriber shared by every consumer of Redis pub/sub). Call it before sub starts.
+// A nil or disabled sub changes nothing.
 func (c *Cache) Listen(sub *pubsub.Subscriber) {
 	if !sub.Enabled() {
 		return
 	}
 	sub.Handle(c.channel, c.receive)
 	sub.OnState(c.setSubscribed)
-	c.shared = true
 }
 
 // Watch adds f to the functions told of every invalidation this instance hears or makes:
@@ -95,18 +94,6 @@ func (c *Cache) receive(payload string) {
 	if len(ids) > 0 {
 		c.forget(ids, false)
 	}
-}
-
-// Run keeps the cache's own invalidation subscription up until ctx ends (see pubsub).
-// Each time it is (re)established the whole cache is dropped and answers are trusted for
-// TTL; while it is down, for DegradedTTL. Without Redis, or when the cache listens through
-// a shared subscriber, it just waits for ctx.
-func (c *Cache) Run(ctx context.Context) {
-	if c.shared || c.rdb == nil {
-		<-ctx.Done()
-		return
-	}
-	c.own.Run(ctx)
 }
 
 // setSubscribed records the subscription state (the pubsub state callback): coming up
@@ -127,16 +114,3 @@ func (c *Cache) setSubscribed(up bool, err error) {
 			"channel", c.channel, "degradedTTL", c.opts.DegradedTTL, "error", err)
 	}
 }
-
-// Start runs Run in a goroutine until Stop (fx: OnStart): the cache's own subscription,
-// started and stopped by pubsub. It does nothing if already started, or when the cache
-// listens through a shared subscriber (Listen), whose owner starts it.
-func (c *Cache) Start() {
-	if c.shared {
-		return
-	}
-	c.own.Start()
-}
-
-// Stop ends the goroutine Start launched and waits for it, or for ctx (fx: OnStop).
-func (c *Cache) Stop(ctx context.Context) error { return c.own.Stop(ctx) }

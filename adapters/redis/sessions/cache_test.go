@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/keelhq/keel/adapters/redis/pubsub"
 	"github.com/keelhq/keel/domain/auth"
 	"github.com/keelhq/keel/domain/kernel"
 )
@@ -264,11 +265,13 @@ func TestMaxEntries(t *testing.T) {
 func TestStartStopWithoutRedis(t *testing.T) {
 	t.Parallel()
 	c, _, _ := localCache(Options{})
-	c.Start()
-	c.Start() // idempotent
+	sub := pubsub.New(nil, nil)
+	c.Listen(sub) // no Redis: nothing to hear
+	sub.Start()
+	sub.Start() // idempotent
 	assert.False(t, c.Subscribed())
-	require.NoError(t, c.Stop(context.Background()))
-	require.NoError(t, c.Stop(context.Background()), "stopping twice is harmless")
+	require.NoError(t, sub.Stop(context.Background()))
+	require.NoError(t, sub.Stop(context.Background()), "stopping twice is harmless")
 }
 
 func TestOptionsDefaults(t *testing.T) {

@@ -37,16 +37,23 @@ func cached(c *Cache, id uuid.UUID) bool {
 	return ok
 }
 
-// running starts c and stops it when the test ends.
+// running makes c listen through a subscriber of its own (see listening).
 func running(t *testing.T, c *Cache) *Cache {
 	t.Helper()
-	c.Start()
+	listening(t, c, pubsub.New(c.rdb, c.log))
+	return c
+}
+
+// listening makes c listen through sub, started now and stopped when the test ends.
+func listening(t *testing.T, c *Cache, sub *pubsub.Subscriber) {
+	t.Helper()
+	c.Listen(sub)
+	sub.Start()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		assert.NoError(t, c.Stop(ctx))
+		assert.NoError(t, sub.Stop(ctx))
 	})
-	return c
 }
 
 // TestInvalidationReachesOtherInstance: with a TTL of an hour, only the broadcast can make
@@ -184,7 +191,6 @@ func TestListenOnSharedSubscriber(t *testing.T) {
 	b.Listen(sub)
 	watched := make(chan []uuid.UUID, 4)
 	b.Watch(func(ids []uuid.UUID) { watched <- ids })
-	running(t, b) // Run waits: the shared subscriber does the work
 	sub.Start()
 	t.Cleanup(func() { assert.NoError(t, sub.Stop(context.Background())) })
 	eventually(t, 5*time.Second, "subscribed", b.Subscribed)

@@ -8,9 +8,9 @@
 // configured) answers are trusted only for Options.DegradedTTL, and when it comes back
 // the whole cache is dropped, since invalidations may have been missed meanwhile.
 //
-// Lifecycle: call Run(ctx) in a goroutine, or Start() and Stop(ctx) (shaped for fx
-// hooks), for a subscription of its own; or Listen on a pubsub.Subscriber shared with other
-// consumers, which its owner runs. Without either the cache works, in degraded mode.
+// Lifecycle: Listen on a pubsub.Subscriber (in the api, the one shared with the other
+// consumers of Redis pub/sub), which its owner runs. Without it the cache works, in
+// degraded mode.
 package sessions
 
 import (
@@ -24,7 +24,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/keelhq/keel/adapters/redis/pubsub"
 	"github.com/keelhq/keel/domain/auth"
 )
 
@@ -78,10 +77,6 @@ type Cache struct {
 	epoch uint64
 
 	subscribed atomic.Bool
-	// own is the cache's own subscription (Run); shared is set when it listens through
-	// another subscriber instead (Listen).
-	own    *pubsub.Subscriber
-	shared bool
 	// watchers are told of every forget (Watch).
 	watchers []func(ids []uuid.UUID)
 	// joined, when set, runs when a miss joins another caller's flight (tests only).
@@ -116,10 +111,7 @@ func New(inner auth.SessionStatus, rdb *redis.Client, channel string, opts Optio
 	c := &Cache{
 		inner: inner, rdb: rdb, channel: channel, opts: opts.withDefaults(), log: log, now: time.Now,
 		entries: make(map[uuid.UUID]entry), flights: make(map[uuid.UUID]*flight),
-		own: pubsub.New(rdb, log),
 	}
-	c.own.Handle(channel, c.receive)
-	c.own.OnState(c.setSubscribed)
 	return c
 }
 

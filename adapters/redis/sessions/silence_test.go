@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
+	"github.com/keelhq/keel/adapters/redis/pubsub"
 	"github.com/keelhq/keel/domain/kernel"
 	"github.com/keelhq/keel/platform/testkit/redistest"
 )
@@ -100,8 +101,9 @@ func TestSilentSubscriptionIsDetected(t *testing.T) {
 
 	f := newFake()
 	c := New(f, viaProxy, prefix+"sessions", Options{TTL: time.Hour}, discard())
-	c.own.PingEvery = 50 * time.Millisecond
-	running(t, c)
+	sub := pubsub.New(viaProxy, discard())
+	sub.PingEvery = 50 * time.Millisecond
+	listening(t, c, sub)
 	eventually(t, 5*time.Second, "subscribed", c.Subscribed)
 
 	proxy.muted.Store(true)
