@@ -175,3 +175,26 @@ func BenchmarkFetchHit(b *testing.B) {
 		}
 	}
 }
+
+// An invalidation deletes the key from the shared tier again after RecheckDelay, so that a
+// stale value written there by a load that raced the commit (on any instance) goes too.
+func TestInvalidateDeletesSharedTierAgain(t *testing.T) {
+	t.Parallel()
+	c, b := newClock(), &bus{}
+	s, remote := newTestStore(c, b, Options{RecheckDelay: 20 * time.Millisecond})
+	s.Invalidate(context.Background(), "k")
+	// Another instance's load, begun before the commit, stores what it read.
+	if err := remote.Set(context.Background(), "k", []byte("stale"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, err := remote.Get(context.Background(), "k"); err != nil {
+			return // deleted again
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the stale value written after the invalidation is still in the shared tier")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
