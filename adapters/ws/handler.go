@@ -166,15 +166,19 @@ func (h *Hub) serve(ws *websocket.Conn) {
 		return
 	}
 	defer h.remove(c)
+	// The welcome is queued first but written only once the default topics are joined:
+	// a client may act as soon as it is welcomed, and an event of that act, routed before
+	// its topic existed on this instance, would be lost (the join reads the topic's head
+	// from the log, which already holds it).
+	c.send(encodeJSON(welcomeFrame{Type: typeWelcome, ConnectionID: c.id, Heartbeat: int(h.opts.Heartbeat.Seconds())}))
+	for _, t := range notification.DefaultTopics(actor) {
+		h.topics.join(c, t.String(), nil)
+	}
 	writerDone := make(chan struct{})
 	go func() {
 		defer close(writerDone)
 		c.writer()
 	}()
-	c.send(encodeJSON(welcomeFrame{Type: typeWelcome, ConnectionID: c.id, Heartbeat: int(h.opts.Heartbeat.Seconds())}))
-	for _, t := range notification.DefaultTopics(actor) {
-		h.topics.join(c, t.String(), nil)
-	}
 	c.reader()
 	close(c.done)
 	<-writerDone
