@@ -95,11 +95,11 @@ func (h *Handler) throttle(c *fiber.Ctx, bucket, email string) error {
 	if addr, err := kernel.ParseEmail(email); err == nil {
 		key = addr.String()
 	}
-	return h.Throttle.Throttle(c, bucket, key+"|"+c.IP())
+	return h.Throttle.Throttle(c, bucket, key+"|"+web.ClientIP(c))
 }
 
 func client(c *fiber.Ctx) auth.Client {
-	return auth.Client{UserAgent: c.Get(fiber.HeaderUserAgent), IP: c.IP()}
+	return auth.Client{UserAgent: c.Get(fiber.HeaderUserAgent), IP: web.ClientIP(c)}
 }
 
 func actor(c *fiber.Ctx) ports.Actor {

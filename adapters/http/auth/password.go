@@ -112,7 +112,7 @@ func (h *Handler) clearCookie(c *fiber.Ctx) {
 }
 
 func refreshCookie(c *fiber.Ctx, value string, maxAge int) *fiber.Cookie {
-	secure := c.Protocol() == "https"
+	secure := web.HTTPS(c)
 	sameSite := fiber.CookieSameSiteLaxMode
 	if secure {
 		sameSite = fiber.CookieSameSiteNoneMode

@@ -35,7 +35,7 @@ type Guard struct {
 
 // PerIPLimit is middleware limiting every request per client IP.
 func (g *Guard) PerIPLimit(c *fiber.Ctx) error {
-	if err := g.check(c, "ip:"+c.IP(), g.PerIP, "too_many_requests"); err != nil {
+	if err := g.check(c, "ip:"+web.ClientIP(c), g.PerIP, "too_many_requests"); err != nil {
 		return err
 	}
 	return c.Next()

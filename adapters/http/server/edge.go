@@ -50,7 +50,8 @@ func (e *edge) wrap(next fasthttp.RequestHandler) fasthttp.RequestHandler {
 			ctx.SetUserValue(web.UnknownMethodKey, "OTHER")
 			ctx.Request.Header.SetMethod(fiber.MethodGet)
 		}
-		e.proxies.settle(ctx)
+		client, https := e.proxies.settle(ctx)
+		web.Begin(ctx, client, https)
 		next(ctx)
 	}
 }

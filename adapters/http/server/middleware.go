@@ -89,7 +89,7 @@ func accessLog(log *slog.Logger, m *httpMetrics, eh *web.ErrorHandler) fiber.Han
 			slog.Int("status", status),
 			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
 			slog.Int("bytes", len(c.Response().Body())),
-			slog.String("ip", c.IP()),
+			slog.String("ip", web.ClientIP(c)),
 			slog.String("user_agent", c.Get(fiber.HeaderUserAgent)),
 		)
 		return nil
@@ -127,7 +127,7 @@ func securityHeaders(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; frame-ancestors 'none'")
 	c.Set("Cross-Origin-Opener-Policy", "same-origin")
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	if c.Protocol() == "https" {
+	if web.HTTPS(c) {
 		c.Set(fiber.HeaderStrictTransportSecurity, "max-age=31536000; includeSubDomains")
 	}
 	return c.Next()
@@ -226,7 +226,7 @@ func requestContext(timeout time.Duration) fiber.Handler {
 		defer cancel()
 		c.SetUserContext(ports.WithRequest(ctx, ports.RequestInfo{
 			RequestID: web.RequestID(c),
-			IP:        strings.Clone(c.IP()),
+			IP:        web.ClientIP(c),
 			UserAgent: strings.Clone(c.Get(fiber.HeaderUserAgent)),
 		}))
 		return c.Next()

@@ -42,15 +42,17 @@ func (p *proxies) trusted(a netip.Addr) bool {
 	return false
 }
 
-// settle rewrites X-Forwarded-For to the one client address Fiber's c.IP() then reports:
-// walking the list from the right (the hops nearest to us), the first address that is not
-// a trusted proxy. A malformed entry there ends the walk: the client is then the last
-// trusted hop that handed it over, never a string the client made up.
-func (p *proxies) settle(ctx *fasthttp.RequestCtx) {
+// settle works out the client's address and scheme, and rewrites X-Forwarded-For to
+// that one address (what Fiber's c.IP() then reports): walking the list from the right
+// (the hops nearest to us), the first address that is not a trusted proxy. A malformed
+// entry there ends the walk: the client is then the last trusted hop that handed it
+// over, never a string the client made up. Only a trusted peer's forwarding headers are
+// believed.
+func (p *proxies) settle(ctx *fasthttp.RequestCtx) (client string, https bool) {
 	h := &ctx.Request.Header
 	peer, ok := netip.AddrFromSlice(ctx.RemoteIP())
 	if !ok || !p.trusted(peer) {
-		return // Fiber believes no forwarding header from a peer it does not trust
+		return ctx.RemoteIP().String(), ctx.IsTLS()
 	}
 	var hops [][]byte
 	h.VisitAll(func(key, value []byte) {
@@ -58,22 +60,34 @@ func (p *proxies) settle(ctx *fasthttp.RequestCtx) {
 			hops = append(hops, bytes.Split(value, []byte(","))...)
 		}
 	})
-	client := peer.Unmap()
+	addr := peer.Unmap()
 	for i := len(hops) - 1; i >= 0; i-- {
 		a, err := netip.ParseAddr(string(bytes.TrimSpace(hops[i])))
 		if err != nil || a.Zone() != "" {
 			break
 		}
-		client = a.Unmap()
-		if !p.trusted(client) {
+		addr = a.Unmap()
+		if !p.trusted(addr) {
 			break
 		}
 	}
-	h.Set(fiber.HeaderXForwardedFor, client.String())
+	client = addr.String()
+	h.Set(fiber.HeaderXForwardedFor, client)
 	// The scheme is the nearest proxy's word: the right-most X-Forwarded-Proto entry, in
 	// lower case ("https, http" came to that proxy over http).
 	if proto := h.Peek(fiber.HeaderXForwardedProto); len(proto) > 0 {
 		last := proto[bytes.LastIndexByte(proto, ',')+1:]
 		h.Set(fiber.HeaderXForwardedProto, strings.ToLower(string(bytes.TrimSpace(last))))
 	}
+	return client, ctx.IsTLS() || forwardedHTTPS(h)
+}
+
+// forwardedHTTPS reads a trusted proxy's word on the scheme as Fiber's c.Protocol() does.
+func forwardedHTTPS(h *fasthttp.RequestHeader) bool {
+	for _, name := range []string{fiber.HeaderXForwardedProto, fiber.HeaderXForwardedProtocol, fiber.HeaderXUrlScheme} {
+		if v := h.Peek(name); len(v) > 0 {
+			return bytes.EqualFold(bytes.TrimSpace(v[bytes.LastIndexByte(v, ',')+1:]), []byte("https"))
+		}
+	}
+	return bytes.EqualFold(h.Peek(fiber.HeaderXForwardedSsl), []byte("on"))
 }

@@ -5,15 +5,14 @@ package web
 
 import (
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 
 	"github.com/keelhq/keel/platform/i18n"
 )
 
-// Keys of values stored in a request's locals.
+// Keys of values stored in a request's user values.
 const (
-	localsRequestID    = "keel.requestID"
-	localsLocalizer    = "keel.localizer"
-	localsLangExplicit = "keel.langExplicit"
+	stateKey = "keel.request"
 	// UnknownMethodKey is the request user value under which the server's edge records
 	// that the method was one Fiber does not know, as the bounded label "OTHER" (an
 	// attacker can make up any number of methods; each label value is a metric series).
@@ -23,34 +22,60 @@ const (
 	RejectKey = "keel.reject"
 )
 
-// RequestID returns the request's id (set by the request-id middleware).
-func RequestID(c *fiber.Ctx) string {
-	id, _ := c.Locals(localsRequestID).(string)
-	return id
+// state is what the server's edge and middleware learn about a request, kept in one
+// value so that a request costs one allocation for all of it.
+type state struct {
+	clientIP     string
+	https        bool
+	requestID    string
+	localizer    *i18n.Localizer
+	langExplicit bool
 }
+
+// Begin records, before routing, the client's address and whether it reached us over
+// HTTPS, as the server's edge settled them from the peer and trusted proxies.
+func Begin(ctx *fasthttp.RequestCtx, clientIP string, https bool) {
+	ctx.SetUserValue(stateKey, &state{clientIP: clientIP, https: https})
+}
+
+// stateOf returns the request's state. A request that did not pass the edge (a handler
+// under test) gets one made from Fiber's view of it.
+func stateOf(c *fiber.Ctx) *state {
+	if s, ok := c.Context().UserValue(stateKey).(*state); ok {
+		return s
+	}
+	s := &state{clientIP: c.IP(), https: c.Protocol() == "https"}
+	c.Context().SetUserValue(stateKey, s)
+	return s
+}
+
+// ClientIP returns the client's address: the peer's, or the one trusted proxies
+// forwarded (HTTP_TRUSTED_PROXIES). It stays valid after the request.
+func ClientIP(c *fiber.Ctx) string { return stateOf(c).clientIP }
+
+// HTTPS reports whether the client reached us over HTTPS (directly, or through a trusted
+// proxy that says so).
+func HTTPS(c *fiber.Ctx) bool { return stateOf(c).https }
+
+// RequestID returns the request's id (set by the request-id middleware).
+func RequestID(c *fiber.Ctx) string { return stateOf(c).requestID }
 
 // SetRequestID records the request's id.
-func SetRequestID(c *fiber.Ctx, id string) { c.Locals(localsRequestID, id) }
+func SetRequestID(c *fiber.Ctx, id string) { stateOf(c).requestID = id }
 
 // Localizer returns the localizer negotiated for the request.
-func Localizer(c *fiber.Ctx) *i18n.Localizer {
-	l, _ := c.Locals(localsLocalizer).(*i18n.Localizer)
-	return l
-}
+func Localizer(c *fiber.Ctx) *i18n.Localizer { return stateOf(c).localizer }
 
 // SetLocalizer records the negotiated language; explicit means the client asked for it
 // (?lang= or Accept-Language), so a signed-in user's stored locale must not override it.
 func SetLocalizer(c *fiber.Ctx, l *i18n.Localizer, explicit bool) {
-	c.Locals(localsLocalizer, l)
-	c.Locals(localsLangExplicit, explicit)
+	s := stateOf(c)
+	s.localizer, s.langExplicit = l, explicit
 	c.Set(fiber.HeaderContentLanguage, l.Lang())
 }
 
 // LangExplicit reports whether the client chose the language itself.
-func LangExplicit(c *fiber.Ctx) bool {
-	b, _ := c.Locals(localsLangExplicit).(bool)
-	return b
-}
+func LangExplicit(c *fiber.Ctx) bool { return stateOf(c).langExplicit }
 
 // UnknownMethod returns the label recorded for a request whose method Fiber does not
 // know ("OTHER"), if any.
