@@ -35,6 +35,9 @@ type Guard struct {
 
 // PerIPLimit is middleware limiting every request per client IP.
 func (g *Guard) PerIPLimit(c *fiber.Ctx) error {
+	if !g.Enabled {
+		return c.Next()
+	}
 	if err := g.check(c, "ip:"+web.ClientIP(c), g.PerIP, "too_many_requests"); err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -50,8 +51,11 @@ func TestRequestID(t *testing.T) {
 					if got == tt.sent || !saneID.MatchString(got) {
 						t.Errorf("%s: X-Request-Id = %q for %q, want a fresh sane id", target, got, tt.sent)
 					}
-					if _, err := uuid.Parse(got); err != nil {
-						t.Errorf("%s: generated id %q is not a UUID", target, got)
+					u, err := uuid.Parse(got)
+					if err != nil || u.Version() != 7 || u.Variant() != uuid.RFC4122 {
+						t.Errorf("%s: generated id %q is not a UUIDv7 (%v)", target, got, err)
+					} else if sec, _ := u.Time().UnixTime(); time.Since(time.Unix(sec, 0)).Abs() > time.Minute {
+						t.Errorf("%s: generated id %q does not carry the time of the request", target, got)
 					}
 				}
 				if target == "/does-not-exist" {
