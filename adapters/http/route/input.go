@@ -150,17 +150,23 @@ type Validator interface {
 // reported at once.
 func (p *plan) decode(c *fiber.Ctx, dst any) error {
 	v := reflect.ValueOf(dst).Elem()
-	errs := validation.Errors{}
+	var errs validation.Errors // made on the first error: most requests have none
+	add := func(field string, err error) {
+		if errs == nil {
+			errs = validation.Errors{}
+		}
+		errs[field] = err
+	}
 	for _, pr := range p.params {
 		if err := pr.set(c, v.FieldByIndex(pr.index)); err != nil {
-			errs[pr.name] = err
+			add(pr.name, err)
 		}
 	}
 	if p.hasBody {
 		if err := web.Decode(c, dst); err != nil {
 			return err
 		}
-		p.checkText(v, errs)
+		p.checkText(v, add)
 	}
 	if val, ok := dst.(Validator); ok {
 		var verrs validation.Errors
@@ -170,7 +176,7 @@ func (p *plan) decode(c *fiber.Ctx, dst any) error {
 		}
 		for field, e := range verrs {
 			if errs[field] == nil {
-				errs[field] = e
+				add(field, e)
 			}
 		}
 	}
@@ -178,7 +184,7 @@ func (p *plan) decode(c *fiber.Ctx, dst any) error {
 }
 
 // checkText refuses control characters in the body's strings.
-func (p *plan) checkText(v reflect.Value, errs validation.Errors) {
+func (p *plan) checkText(v reflect.Value, add func(field string, err error)) {
 	for _, index := range p.body {
 		f := v.FieldByIndex(index)
 		if f.Kind() == reflect.Pointer {
@@ -188,7 +194,7 @@ func (p *plan) checkText(v reflect.Value, errs validation.Errors) {
 			f = f.Elem()
 		}
 		if hasControl(f.String(), true) {
-			errs[jsonName(v.Type().FieldByIndex(index))] = errCharacters
+			add(jsonName(v.Type().FieldByIndex(index)), errCharacters)
 		}
 	}
 }
@@ -228,7 +234,6 @@ func (pr param) set(c *fiber.Ctx, field reflect.Value) error {
 	if raw == "" {
 		return nil
 	}
-	raw = strings.Clone(raw) // fasthttp reuses its buffers after the request
 	if pr.from == fromQuery && len(c.Context().QueryArgs().PeekMulti(pr.name)) > 1 {
 		return errRepeated // which one counts would depend on who reads the query
 	}
@@ -241,13 +246,13 @@ func (pr param) set(c *fiber.Ctx, field reflect.Value) error {
 		// One spelling per id: the hyphenated form (in either case), not braces, URNs or
 		// bare hex.
 		id, err := uuid.Parse(raw)
-		if err != nil || !strings.EqualFold(id.String(), raw) {
+		if err != nil || len(raw) != 36 { // 36 characters: the hyphenated form
 			if pr.from != fromPath {
 				return errUUID
 			}
 			id = uuid.Nil
 		}
-		field.Set(reflect.ValueOf(id))
+		*field.Addr().Interface().(*uuid.UUID) = id
 	case t == typeTime:
 		ts, err := time.Parse(time.RFC3339Nano, raw)
 		if err != nil || ts.UTC().Year() < 1 || ts.UTC().Year() > 9999 {
@@ -255,7 +260,7 @@ func (pr param) set(c *fiber.Ctx, field reflect.Value) error {
 		}
 		field.Set(reflect.ValueOf(ts))
 	case t.Kind() == reflect.String:
-		field.SetString(raw)
+		field.SetString(strings.Clone(raw)) // fasthttp reuses its buffers after the request
 	case t.Kind() == reflect.Bool:
 		b, err := strconv.ParseBool(raw)
 		if err != nil {
