@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -34,8 +35,12 @@ func (t *table) print(w io.Writer, o options) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight|tabwriter.Debug)
 	fmt.Fprintln(tw, "endpoint\tserver\treq/s\tp50 ms\tp99 ms\tvs reference\tnon-2xx\t5xx\t")
 	for _, r := range t.rows {
-		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%s\t%s\t%s\t%d\t%d\t%s\n", r.endpoint, r.server, r.r.rps, ms(r.r.p50), ms(r.r.p99),
-			r.ratio, r.r.bad, r.r.fivexx, r.note)
+		fivexx := "-" // wrk's rows: within non-2xx
+		if r.r.fivexx >= 0 {
+			fivexx = strconv.FormatInt(r.r.fivexx, 10)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%s\t%s\t%s\t%d\t%s\t%s\n", r.endpoint, r.server, r.r.rps, ms(r.r.p50), ms(r.r.p99),
+			r.ratio, r.r.bad, fivexx, r.note)
 	}
 	_ = tw.Flush()
 	fmt.Fprintln(w)
@@ -57,14 +62,14 @@ func (s *suite) interleave(ctx context.Context, endpoint, token string, targets 
 	runs := make([][]result, len(targets))
 	perReq := make([][2]float64, len(targets))
 	for _, t := range targets { // warm up connections, caches and the planner
-		if _, err := wrk(t.url, token, s.o.conns, time.Second, s.tmp); err != nil {
+		if _, err := wrk(t.url, token, s.o.conns, time.Second); err != nil {
 			return err
 		}
 	}
 	for round := range s.o.rounds {
 		for i, t := range targets {
 			step(fmt.Sprintf("%s on %s, round %d", endpoint, t.server, round+1))
-			r, err := wrk(t.url, token, s.o.conns, s.o.duration, s.tmp)
+			r, err := wrk(t.url, token, s.o.conns, s.o.duration)
 			if err != nil {
 				return err
 			}
@@ -117,7 +122,7 @@ func (s *suite) roundTrips(ctx context.Context, t target, token string) ([2]floa
 	step(fmt.Sprintf("counting round trips of %s (waiting for PostgreSQL's statistics)", t.server))
 	time.Sleep(statsFlush)
 	x0, c0 := s.count.read(ctx)
-	r, err := wrk(t.url, token, s.o.conns, s.o.duration, s.tmp)
+	r, err := wrk(t.url, token, s.o.conns, s.o.duration)
 	if err != nil || r.requests == 0 {
 		return [2]float64{}, err
 	}

@@ -4,9 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"time"
@@ -18,18 +16,17 @@ type result struct {
 	p50, p99 time.Duration
 	requests int64
 	bad      int64 // non-2xx answers, socket errors and timeouts
-	fivexx   int64
+	fivexx   int64 // -1: not counted apart (wrk's non-2xx include them)
 }
 
-// wrk runs wrk against url and parses its report. method POST sends body as JSON.
-func wrk(url, token string, conns int, d time.Duration, scriptDir string) (result, error) {
-	script, err := statusScript(scriptDir)
-	if err != nil {
-		return result{}, err
-	}
+// wrk runs wrk against url and parses its report. It runs no Lua script: a response
+// hook (to tell 5xx from other non-2xx answers) costs wrk about 1 µs of its 13 to 14 µs per
+// response, CPU the load generator then takes from the server on this 2-core machine.
+// Every scenario expects 200, so the non-2xx count covers any 5xx.
+func wrk(url, token string, conns int, d time.Duration) (result, error) {
 	threads := min(2, conns)
 	args := []string{"-t" + strconv.Itoa(threads), "-c" + strconv.Itoa(conns), "-d" + d.String(), "--latency",
-		"--timeout", "5s", "-s", script}
+		"--timeout", "5s"}
 	if token != "" {
 		args = append(args, "-H", "Authorization: Bearer "+token)
 	}
@@ -40,32 +37,12 @@ func wrk(url, token string, conns int, d time.Duration, scriptDir string) (resul
 	return parseWrk(out)
 }
 
-// statusScript writes the wrk script that counts 5xx answers.
-func statusScript(dir string) (string, error) {
-	path := filepath.Join(dir, "status.lua")
-	if _, err := os.Stat(path); err == nil {
-		return path, nil
-	}
-	const lua = `local threads = {}
-function setup(thread) table.insert(threads, thread) end
-function init(args) fivexx = 0 end
-function response(status, headers, body) if status >= 500 then fivexx = fivexx + 1 end end
-function done(summary, latency, requests)
-  local n = 0
-  for _, t in ipairs(threads) do n = n + t:get("fivexx") end
-  io.write(string.format("5xx: %d\n", n))
-end
-`
-	return path, os.WriteFile(path, []byte(lua), 0o644)
-}
-
 var (
 	reRPS      = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
 	reReqs     = regexp.MustCompile(`(\d+) requests in`)
 	rePct      = regexp.MustCompile(`^\s+(50|99)%\s+([0-9.]+)(us|ms|s)`)
 	reNon2xx   = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`)
 	reSockErrs = regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
-	re5xx      = regexp.MustCompile(`5xx: (\d+)`)
 )
 
 // parseWrk reads wrk's --latency report.
@@ -104,9 +81,7 @@ func parseWrk(out []byte) (result, error) {
 			r.bad += n
 		}
 	}
-	if m := re5xx.FindSubmatch(out); m != nil {
-		r.fivexx, _ = strconv.ParseInt(string(m[1]), 10, 64)
-	}
+	r.fivexx = -1 // not told apart from other non-2xx answers
 	return r, nil
 }
 
@@ -125,11 +100,10 @@ func median(rs []result) result {
 		}
 	}
 	m := sorted[len(sorted)/2]
-	m.requests, m.bad, m.fivexx = 0, 0, 0
+	m.requests, m.bad = 0, 0
 	for _, r := range rs {
 		m.requests += r.requests
 		m.bad += r.bad
-		m.fivexx += r.fivexx
 	}
 	return m
 }
