@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Options are the connection settings; zero values take safe defaults.
@@ -32,6 +33,9 @@ type Options struct {
 	ApplicationName string
 	// ExecMode is how pgx sends a query (default ExecModeExec, see ExecModes).
 	ExecMode string
+	// Tracer, when set, records a span per statement run inside a recording span (see
+	// queryTracer); nil installs no tracer at all.
+	Tracer trace.Tracer
 }
 
 // Query execution modes (DATABASE_EXEC_MODE). bun writes every argument into the SQL text,
@@ -96,6 +100,9 @@ func ParseOptions(o Options) (*pgxpool.Config, error) {
 	}
 	pc.ConnConfig.DefaultQueryExecMode = m
 	pc.HealthCheckPeriod = 15 * time.Second
+	if o.Tracer != nil {
+		pc.ConnConfig.Tracer = newQueryTracer(o.Tracer, pc.ConnConfig.Database)
+	}
 	return pc, nil
 }
 

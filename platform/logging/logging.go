@@ -10,10 +10,14 @@ import (
 )
 
 // New returns a JSON logger at the given level ("debug", "info", "warn", "error") that tags
-// every line with the process name and the attributes stored in the record's context.
-func New(w io.Writer, level, process string) *slog.Logger {
-	h := slog.NewJSONHandler(w, &slog.HandlerOptions{Level: ParseLevel(level)})
-	return slog.New(&contextHandler{Handler: h}).With(slog.String("process", process))
+// every line with the process name and the attributes stored in the record's context, and
+// whatever opts add (TraceIDs).
+func New(w io.Writer, level, process string, opts ...Option) *slog.Logger {
+	var h slog.Handler = &contextHandler{Handler: slog.NewJSONHandler(w, &slog.HandlerOptions{Level: ParseLevel(level)})}
+	for _, o := range opts {
+		h = o(h)
+	}
+	return slog.New(h).With(slog.String("process", process))
 }
 
 // ParseLevel maps a level name to a slog level; unknown names mean info.

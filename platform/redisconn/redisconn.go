@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Options are the Redis connection settings.
@@ -21,6 +22,9 @@ type Options struct {
 	// Logger receives go-redis's own messages (at warn level) instead of the plain-text
 	// lines go-redis would write into the JSON log. go-redis has one logger per process.
 	Logger *slog.Logger
+	// Tracer, when set, records a span per command run inside a recording span (see
+	// traceHook); nil adds no hook at all.
+	Tracer trace.Tracer
 }
 
 // goRedisLogger turns go-redis's printf-style messages into structured log lines.
@@ -57,7 +61,11 @@ func Open(o Options) (*redis.Client, error) {
 	ro.MaxRetries = 1
 	ro.DialerRetries = 1
 	ro.ContextTimeoutEnabled = true
-	return redis.NewClient(ro), nil
+	c := redis.NewClient(ro)
+	if o.Tracer != nil {
+		c.AddHook(newTraceHook(o.Tracer, ro))
+	}
+	return c, nil
 }
 
 // Ping checks that the server answers within ctx.

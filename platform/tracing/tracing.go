@@ -1,0 +1,143 @@
+package tracing
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// flushMargin is the part of the shutdown deadline left to the process after flushing
+// spans: a collector that does not answer costs the lost spans, never a failed stop.
+const flushMargin = 250 * time.Millisecond
+
+// Tracing is a process's tracer provider, or nothing when tracing is off (a nil *Tracing
+// is off too).
+type Tracing struct {
+	tp  *sdktrace.TracerProvider
+	log *slog.Logger
+}
+
+// New starts tracing as s says: when s.Enabled, an OTLP/HTTP exporter (configured by the
+// OTEL_EXPORTER_OTLP_* variables it reads itself) behind a batching processor, with the
+// resource service.name = s.ServiceName plus OTEL_RESOURCE_ATTRIBUTES. Nothing connects
+// until the first batch is exported. Export failures are logged on log at warn level.
+func New(ctx context.Context, s Settings, log *slog.Logger) (*Tracing, error) {
+	if !s.Enabled {
+		return &Tracing{log: log}, nil
+	}
+	exp, err := otlptracehttp.New(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("tracing: OTLP exporter: %w", err)
+	}
+	res, err := resource.New(ctx,
+		resource.WithAttributes(attribute.String("service.name", s.ServiceName)),
+		resource.WithFromEnv(),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("tracing: OTEL_RESOURCE_ATTRIBUTES: %w", err)
+	}
+	tp := sdktrace.NewTracerProvider(
+		sdktrace.WithBatcher(exp),
+		sdktrace.WithResource(res),
+		sdktrace.WithSampler(s.sampler),
+	)
+	// The SDK reports export failures through the global handler; say them in the log
+	// (the messages name the endpoint, never the headers).
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+		log.Warn("tracing: spans not exported", slog.String("error", err.Error()))
+	}))
+	return &Tracing{tp: tp, log: log}, nil
+}
+
+// Enabled reports whether spans are recorded.
+func (t *Tracing) Enabled() bool { return t != nil && t.tp != nil }
+
+// Tracer returns the named tracer, or nil when tracing is off: instrumentation given a
+// nil Tracer installs nothing.
+func (t *Tracing) Tracer(name string) trace.Tracer {
+	if !t.Enabled() {
+		return nil
+	}
+	return t.tp.Tracer(name)
+}
+
+// Shutdown exports the spans still buffered and stops the exporter, giving up a little
+// before ctx's deadline so that an unreachable collector costs spans, not the process's
+// orderly stop. It reports nothing back: a failure is logged.
+func (t *Tracing) Shutdown(ctx context.Context) error {
+	if !t.Enabled() {
+		return nil
+	}
+	if deadline, ok := ctx.Deadline(); ok {
+		margin := min(flushMargin, time.Until(deadline)/4)
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-margin))
+		defer cancel()
+	}
+	if err := t.tp.Shutdown(ctx); err != nil && t.log != nil {
+		t.log.Warn("tracing: spans lost at shutdown", slog.String("error", err.Error()))
+	}
+	return nil
+}
+
+// propagator is the W3C trace context, the only format Keel reads and writes.
+var propagator = propagation.TraceContext{}
+
+// Inject returns the W3C traceparent of ctx's span, or "" when ctx has none.
+func Inject(ctx context.Context) string {
+	sc := trace.SpanContextFromContext(ctx)
+	if !sc.IsValid() {
+		return ""
+	}
+	c := propagation.MapCarrier{}
+	propagator.Inject(ctx, c)
+	return c["traceparent"]
+}
+
+// Extract returns ctx carrying the remote span context of a W3C traceparent (ctx
+// unchanged when traceparent is empty or malformed).
+func Extract(ctx context.Context, traceparent string) context.Context {
+	if traceparent == "" {
+		return ctx
+	}
+	return propagator.Extract(ctx, propagation.MapCarrier{"traceparent": traceparent})
+}
+
+// ExtractHeaders returns ctx carrying the span context of an incoming request's
+// traceparent and tracestate headers, read through get.
+func ExtractHeaders(ctx context.Context, get func(key string) string) context.Context {
+	return propagator.Extract(ctx, headerCarrier(get))
+}
+
+// headerCarrier reads request headers for the propagator.
+type headerCarrier func(key string) string
+
+func (h headerCarrier) Get(key string) string { return h(key) }
+func (h headerCarrier) Set(string, string)    {}
+func (h headerCarrier) Keys() []string        { return []string{"traceparent", "tracestate"} }
+
+// TraceID returns the trace id of ctx's span when that span is recording (tracing is on
+// and the trace sampled), for a problem's traceId.
+func TraceID(ctx context.Context) (string, bool) {
+	span := trace.SpanFromContext(ctx)
+	if !span.IsRecording() {
+		return "", false
+	}
+	return span.SpanContext().TraceID().String(), true
+}
+
+// Fail marks span failed with a description that must hold no secret (a problem code, an
+// SQLSTATE), never an error's text.
+func Fail(span trace.Span, description string) {
+	span.SetStatus(codes.Error, description)
+}
