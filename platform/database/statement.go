@@ -89,7 +89,7 @@ func Operation(statement string) string {
 	return strings.ToUpper(s[:end])
 }
 
-// skipQuoted returns the index after the string constant opening at q[i] ('), with ''
+// skipQuoted returns the index after the string constant opening at q[i] ('), with ”
 // as an escaped quote and, when backslash is set (E'...'), \ escaping the next byte.
 func skipQuoted(q string, i int, backslash bool) int {
 	for j := i + 1; j < len(q); j++ {
