@@ -89,8 +89,8 @@ func Operation(statement string) string {
 	return strings.ToUpper(s[:end])
 }
 
-// skipQuoted returns the index after the string constant opening at q[i] ('), with ”
-// as an escaped quote and, when backslash is set (E'...'), \ escaping the next byte.
+// skipQuoted returns the index after the string constant opening at q[i] ('), with a doubled
+// quote as an escaped one and, when backslash is set (E'...'), \ escaping the next byte.
 func skipQuoted(q string, i int, backslash bool) int {
 	for j := i + 1; j < len(q); j++ {
 		switch {
