@@ -44,6 +44,7 @@ type problemDoc struct {
 	Code      string        `json:"code" required:"true" description:"Stable, machine-readable snake_case code."`
 	Instance  string        `json:"instance,omitempty" description:"The request path."`
 	RequestID string        `json:"requestId" required:"true" description:"Equal to the X-Request-Id response header."`
+	TraceID   string        `json:"traceId,omitempty" description:"The OpenTelemetry trace id (32 hex digits) of the request, present only when the service records traces; the trace_id of the request's log lines."`
 	Errors    []fieldErrDoc `json:"errors,omitempty" description:"One entry per invalid field (validation_failed)."`
 }
 

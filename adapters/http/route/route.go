@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/keelhq/keel/adapters/http/web"
 	"github.com/keelhq/keel/ports"
@@ -183,6 +184,9 @@ type Mounter struct {
 	// Authenticate checks the caller's credentials and puts the actor in the request's
 	// context; it decides nothing else.
 	Authenticate fiber.Handler
+	// Tracer, when set, records the span of each operation's use case (see traced); nil
+	// (tracing off) mounts the handlers as they are.
+	Tracer trace.Tracer
 }
 
 // Mount installs routes on r, each GET also as HEAD. Fiber matches in the order routes are added, and groups of
@@ -195,9 +199,13 @@ func (m *Mounter) Mount(r fiber.Router, routes ...Route) {
 		if rt.handle == nil {
 			panic("route " + rt.Method + " " + rt.Path + " was not built with route.Op")
 		}
-		handlers := []fiber.Handler{rt.handle}
+		handle := rt.handle
+		if m.Tracer != nil && rt.plan != nil {
+			handle = traced(m.Tracer, rt.ID, handle)
+		}
+		handlers := []fiber.Handler{handle}
 		if rt.Access != Public && !rt.Authenticates {
-			handlers = []fiber.Handler{m.Authenticate, rt.handle}
+			handlers = []fiber.Handler{m.Authenticate, handle}
 		}
 		r.Add(rt.Method, rt.FiberPath(), handlers...)
 		if rt.Method == http.MethodGet { // as Fiber's Get does: HEAD is GET without the body

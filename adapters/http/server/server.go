@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/keelhq/keel/adapters/http/route"
 	"github.com/keelhq/keel/adapters/http/web"
@@ -24,6 +25,9 @@ type Deps struct {
 	Bundle   *i18n.Bundle
 	Registry *prometheus.Registry
 	Health   *health.Checker
+	// Tracer, when set, records a server span per request (traceRequests); nil (tracing
+	// off) installs no middleware at all.
+	Tracer trace.Tracer
 }
 
 // New returns an application with the middleware chain and operational routes installed;
@@ -64,8 +68,11 @@ func New(d Deps) *fiber.App {
 		limit: d.Config.HTTP.BodyLimit}).handle
 	srv.ContinueHandler = continueGuard(srv.Handler, d.Config.HTTP.BodyLimit)
 
+	app.Use(requestID)
+	if d.Tracer != nil {
+		app.Use(traceRequests(d.Tracer))
+	}
 	app.Use(
-		requestID,
 		language(d.Bundle),
 		accessLog(d.Logger, m, eh),
 		recoverPanics(d.Logger),

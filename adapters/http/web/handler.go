@@ -14,6 +14,7 @@ import (
 	"github.com/keelhq/keel/domain/kernel"
 	"github.com/keelhq/keel/platform/database"
 	"github.com/keelhq/keel/platform/i18n"
+	"github.com/keelhq/keel/platform/tracing"
 	"github.com/keelhq/keel/platform/validate"
 )
 
@@ -52,6 +53,7 @@ func (h *ErrorHandler) Handle(c *fiber.Ctx, err error) error {
 	p := h.Problem(loc, werr)
 	p.Instance = c.Path()
 	p.RequestID = RequestID(c)
+	p.TraceID, _ = tracing.TraceID(c.UserContext())
 	p.Errors = fields
 	return Write(c, p, werr.RetryAfter)
 }

@@ -10,8 +10,8 @@ import (
 // ContentTypeProblem is the media type of every error response.
 const ContentTypeProblem = "application/problem+json"
 
-// Problem is an RFC 9457 problem details object, with Keel's `code`, `requestId` and
-// field `errors` members.
+// Problem is an RFC 9457 problem details object, with Keel's `code`, `requestId`,
+// `traceId` (when the request is traced) and field `errors` members.
 type Problem struct {
 	Type       string                `json:"type"`
 	Title      string                `json:"title"`
@@ -20,6 +20,7 @@ type Problem struct {
 	Code       string                `json:"code"`
 	Instance   string                `json:"instance,omitempty"`
 	RequestID  string                `json:"requestId,omitempty"`
+	TraceID    string                `json:"traceId,omitempty"`
 	Errors     []validate.FieldError `json:"errors,omitempty"`
 	Extensions map[string]any        `json:"-"`
 }
@@ -33,7 +34,7 @@ func TypeURI(code string) string {
 // name is dropped, so a client never sees a member twice.
 var standardMembers = map[string]bool{
 	"type": true, "title": true, "status": true, "detail": true, "code": true,
-	"instance": true, "requestId": true, "errors": true,
+	"instance": true, "requestId": true, "traceId": true, "errors": true,
 }
 
 // MarshalJSON writes the standard members followed by the extensions (an extension named
