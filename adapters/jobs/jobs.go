@@ -15,6 +15,8 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/keelhq/keel/adapters/postgres"
 	"github.com/keelhq/keel/ports"
@@ -29,9 +31,10 @@ type Queue struct {
 	client *river.Client[*sql.Tx]
 }
 
-// NewQueue returns an insert-only queue over db.
-func NewQueue(db *sql.DB, log *slog.Logger) (*Queue, error) {
-	c, err := river.NewClient(riverdatabasesql.New(db), &river.Config{Logger: log})
+// NewQueue returns an insert-only queue over db. With a tracer (tracing on), a job
+// enqueued inside a span carries its trace to the worker (traceMiddleware).
+func NewQueue(db *sql.DB, log *slog.Logger, tracer trace.Tracer) (*Queue, error) {
+	c, err := river.NewClient(riverdatabasesql.New(db), &river.Config{Logger: log, Middleware: middleware(tracer)})
 	if err != nil {
 		return nil, fmt.Errorf("river insert client: %w", err)
 	}
@@ -76,6 +79,17 @@ func Handle[T ports.Job](fn func(ctx context.Context, job T) error) Registration
 type WorkerOptions struct {
 	Concurrency int
 	JobTimeout  time.Duration
+	// Tracer, when set (tracing on), records a span per job worked, in the trace of the
+	// code that enqueued it.
+	Tracer trace.Tracer
+}
+
+// middleware is the River middleware for tracer: none when tracing is off.
+func middleware(tracer trace.Tracer) []rivertype.Middleware {
+	if tracer == nil {
+		return nil
+	}
+	return []rivertype.Middleware{&traceMiddleware{tracer: tracer}}
 }
 
 // NewWorker returns a River client that works the registered job kinds on pool, woken by
@@ -92,6 +106,7 @@ func NewWorker(pool *pgxpool.Pool, regs []Registration, o WorkerOptions, log *sl
 		Workers:    workers,
 		Queues:     map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Concurrency}},
 		JobTimeout: o.JobTimeout,
+		Middleware: middleware(o.Tracer),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("river worker client: %w", err)

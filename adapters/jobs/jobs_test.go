@@ -45,7 +45,7 @@ func jobRows(t *testing.T, db *database.DB, note string) int {
 
 func newQueue(t *testing.T, db *database.DB) *jobs.Queue {
 	t.Helper()
-	q, err := jobs.NewQueue(db.SQL, quietLog())
+	q, err := jobs.NewQueue(db.SQL, quietLog(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
