@@ -4,9 +4,13 @@ import (
 	"context"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/keelhq/keel/adapters/redis/fanout"
 	"github.com/keelhq/keel/adapters/redis/pubsub"
 	"github.com/keelhq/keel/domain/auth"
+	"github.com/keelhq/keel/platform/tracing"
 )
 
 const (
@@ -49,8 +53,21 @@ func (h *Hub) receive(payload string) {
 }
 
 // dispatch applies one event: a revoked session's sockets close, and the event reaches
-// its topic's subscribers.
+// its topic's subscribers. With tracing on, an event that carries a trace is delivered in
+// a consumer span of that trace, so a request's trace shows its event reaching each api.
 func (h *Hub) dispatch(m fanout.Message) {
+	if h.tracer != nil && m.Traceparent != "" {
+		_, span := h.tracer.Start(tracing.Extract(context.Background(), m.Traceparent), "deliver "+m.Event,
+			trace.WithSpanKind(trace.SpanKindConsumer),
+			trace.WithAttributes(
+				attribute.String("messaging.system", "keel.ws"),
+				attribute.String("messaging.operation.type", "process"),
+				attribute.String("messaging.message.id", m.ID),
+				attribute.String("keel.event.topic", m.Topic),
+				attribute.Int64("keel.event.offset", m.Offset),
+			))
+		defer span.End()
+	}
 	if id, ok := revokedSession(m); ok {
 		h.revoke(id)
 	}

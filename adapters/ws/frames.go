@@ -68,8 +68,10 @@ var pongFrame = encodeJSON(struct {
 	Type string `json:"type"`
 }{typePong})
 
-// eventFrame encodes m as an event frame: the fan-out message with "type" first.
+// eventFrame encodes m as an event frame: the fan-out message with "type" first, without
+// its traceparent (the trace is the service's own business, not the client's).
 func eventFrame(m fanout.Message) []byte {
+	m.Traceparent = ""
 	b, err := fanout.Encode(m)
 	if err != nil || len(b) < 2 {
 		return nil

@@ -20,6 +20,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/keelhq/keel/adapters/http/web"
 	"github.com/keelhq/keel/adapters/postgres/eventlog"
@@ -109,6 +110,9 @@ type Deps struct {
 	Logger   *slog.Logger
 	Registry prometheus.Registerer
 	Options  Options
+	// Tracer, when set (tracing on), records the delivery of each event that carries a
+	// trace; nil records nothing.
+	Tracer trace.Tracer
 }
 
 // Hub holds this instance's connections and routes events to them.
@@ -121,6 +125,7 @@ type Hub struct {
 	logger   *slog.Logger
 	metrics  *hubMetrics
 	topics   *table
+	tracer   trace.Tracer
 
 	mu        sync.Mutex
 	conns     map[*conn]struct{}
@@ -144,7 +149,7 @@ func New(d Deps) *Hub {
 	}
 	h := &Hub{
 		opts: d.Options.withDefaults(), auth: d.Auth, sessions: d.Sessions, log: d.Log, bundle: d.Bundle,
-		logger: d.Logger, metrics: newHubMetrics(d.Registry),
+		logger: d.Logger, metrics: newHubMetrics(d.Registry), tracer: d.Tracer,
 		conns: map[*conn]struct{}{}, byUser: map[uuid.UUID]int{}, reserved: map[uuid.UUID][]time.Time{}, bySession: map[uuid.UUID]map[*conn]struct{}{},
 		rechecks: make(chan []uuid.UUID, 256), feedWake: make(chan struct{}, 1), stop: make(chan struct{}),
 	}

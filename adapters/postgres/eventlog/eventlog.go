@@ -32,6 +32,9 @@ type Entry struct {
 	Name   string          // e.g. "notification.created"
 	Data   json.RawMessage // the REST resource (or {"id":...} when over 4 KiB)
 	At     time.Time       // when the event happened (UTC)
+	// Traceparent is the W3C traceparent of the span that wrote the event ("" when it was
+	// written outside a trace).
+	Traceparent string
 }
 
 // entryRow is one event_log row.
@@ -47,6 +50,7 @@ type entryRow struct {
 	Data        json.RawMessage `bun:"data,type:jsonb,notnull"`
 	CreatedAt   time.Time       `bun:"created_at,notnull"`
 	PublishedAt time.Time       `bun:"published_at,nullzero"`
+	Traceparent string          `bun:"traceparent,nullzero"`
 }
 
 // topicRow is one event_topics row.
@@ -62,7 +66,7 @@ type topicRow struct {
 func toEntry(r entryRow) Entry {
 	return Entry{
 		Seq: r.Seq, Topic: r.Topic, Epoch: r.Epoch, Offset: r.Offset, ID: r.EventID,
-		Name: r.Name, Data: r.Data, At: r.CreatedAt.UTC(),
+		Name: r.Name, Data: r.Data, At: r.CreatedAt.UTC(), Traceparent: r.Traceparent,
 	}
 }
 

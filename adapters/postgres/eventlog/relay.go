@@ -36,11 +36,12 @@ const (
 type outboxRow struct {
 	bun.BaseModel `bun:"table:outbox_events,alias:o"`
 
-	ID        uuid.UUID       `bun:"id,pk,type:uuid"`
-	Name      string          `bun:"name"`
-	Topic     string          `bun:"topic"`
-	Payload   json.RawMessage `bun:"payload,type:jsonb"`
-	CreatedAt time.Time       `bun:"created_at"`
+	ID          uuid.UUID       `bun:"id,pk,type:uuid"`
+	Name        string          `bun:"name"`
+	Topic       string          `bun:"topic"`
+	Payload     json.RawMessage `bun:"payload,type:jsonb"`
+	CreatedAt   time.Time       `bun:"created_at"`
+	Traceparent string          `bun:"traceparent,nullzero"`
 }
 
 // Publisher hands entries to the fan-out (adapters/redis/fanout.Publisher). It returns
@@ -148,7 +149,7 @@ RETURNING t.topic, t.epoch, t.last_offset`,
 		h.LastOffset++
 		rows[i] = entryRow{
 			Topic: e.Topic, Epoch: h.Epoch, Offset: h.LastOffset, EventID: e.ID, Name: e.Name,
-			Data: e.Payload, CreatedAt: e.CreatedAt.UTC(),
+			Data: e.Payload, CreatedAt: e.CreatedAt.UTC(), Traceparent: e.Traceparent,
 		}
 	}
 	return rows, nil

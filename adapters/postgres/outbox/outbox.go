@@ -14,6 +14,7 @@ import (
 
 	"github.com/keelhq/keel/adapters/postgres"
 	"github.com/keelhq/keel/domain/kernel"
+	"github.com/keelhq/keel/platform/tracing"
 	"github.com/keelhq/keel/ports"
 )
 
@@ -31,6 +32,7 @@ type row struct {
 	Payload     json.RawMessage `bun:"payload,type:jsonb,notnull"`
 	CreatedAt   time.Time       `bun:"created_at,notnull"`
 	PublishedAt time.Time       `bun:"published_at,nullzero"`
+	Traceparent string          `bun:"traceparent,nullzero"`
 }
 
 // Encoding gives the wire data of the events of one context (the REST resource the event
@@ -43,6 +45,14 @@ type Events struct {
 	db        *bun.DB
 	clock     ports.Clock
 	encodings []Encoding
+	traced    bool
+}
+
+// Traced makes Publish record the W3C traceparent of the span that publishes an event
+// (tracing on), so that the event's relay and delivery join that trace. It returns e.
+func (e *Events) Traced() *Events {
+	e.traced = true
+	return e
 }
 
 // NewEvents returns Events over db, timing events with clock and encoding their data with
@@ -68,6 +78,9 @@ func (e *Events) Publish(ctx context.Context, ev ports.Event) error {
 	r := &row{
 		ID: kernel.NewID(), Name: ev.EventName(), Topic: ev.EventTopic(), Payload: capped(payload),
 		CreatedAt: kernel.Timestamp(e.clock.Now()),
+	}
+	if e.traced {
+		r.Traceparent = tracing.Inject(ctx)
 	}
 	if _, err := postgres.Conn(ctx, e.db).NewInsert().Model(r).Exec(ctx); err != nil {
 		return fmt.Errorf("publish %s on %s: %w", ev.EventName(), ev.EventTopic(), err)

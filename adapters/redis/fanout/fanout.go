@@ -1,7 +1,8 @@
 // Package fanout is the Redis side of event fan-out: the fixed set of shard channels a
 // topic's events travel on, the compact message format (the WebSocket event frame without
-// "type"), and a pipelined Publisher the worker's relay hands durable-log entries to. The
-// api's subscriber (adapters/redis/pubsub) decodes what this package encodes.
+// "type", plus the event's "traceparent" when it was written inside a trace), and a
+// pipelined Publisher the worker's relay hands durable-log entries to. The api's
+// subscriber (adapters/redis/pubsub) decodes what this package encodes.
 package fanout
 
 import (
@@ -53,6 +54,9 @@ type Message struct {
 	ID     string          // the event's id
 	Data   json.RawMessage // the REST resource, or {"id":...}
 	TS     time.Time       // when the event happened
+	// Traceparent is the W3C traceparent of the event's publication (or of the span that
+	// wrote it): its delivery joins that trace. Internal: never sent to WebSocket clients.
+	Traceparent string
 }
 
 // wireMessage is Message as JSON.
@@ -64,6 +68,7 @@ type wireMessage struct {
 	ID     string          `json:"id"`
 	Data   json.RawMessage `json:"data"`
 	TS     string          `json:"ts"`
+	TP     string          `json:"traceparent,omitempty"`
 }
 
 // ErrMalformed is wrapped by Decode's errors: the payload is not a well-formed message.
@@ -77,7 +82,7 @@ func Encode(m Message) ([]byte, error) {
 	}
 	b, err := json.Marshal(wireMessage{
 		Topic: m.Topic, Epoch: m.Epoch, Offset: m.Offset, Event: m.Event, ID: m.ID,
-		Data: data, TS: m.TS.UTC().Format(time.RFC3339Nano),
+		Data: data, TS: m.TS.UTC().Format(time.RFC3339Nano), TP: m.Traceparent,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("encode %s offset %d: %w", m.Topic, m.Offset, err)
@@ -101,7 +106,7 @@ func Decode(b []byte) (Message, error) {
 	}
 	return Message{
 		Topic: w.Topic, Epoch: w.Epoch, Offset: w.Offset, Event: w.Event, ID: w.ID,
-		Data: w.Data, TS: ts.UTC(),
+		Data: w.Data, TS: ts.UTC(), Traceparent: w.TP,
 	}, nil
 }
 
@@ -109,6 +114,6 @@ func Decode(b []byte) (Message, error) {
 func FromEntry(e eventlog.Entry) Message {
 	return Message{
 		Topic: e.Topic, Epoch: e.Epoch, Offset: e.Offset, Event: e.Name, ID: e.ID.String(),
-		Data: e.Data, TS: e.At.UTC(),
+		Data: e.Data, TS: e.At.UTC(), Traceparent: e.Traceparent,
 	}
 }

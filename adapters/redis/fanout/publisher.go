@@ -6,8 +6,12 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/keelhq/keel/adapters/postgres/eventlog"
+	"github.com/keelhq/keel/platform/tracing"
 )
 
 // DefaultTimeout bounds one Publish when the caller's context has no earlier deadline.
@@ -19,6 +23,15 @@ type Publisher struct {
 	rdb     redis.UniversalClient
 	prefix  string
 	timeout time.Duration
+	tracer  trace.Tracer
+}
+
+// Traced makes the Publisher record a producer span per entry that carries a trace, in
+// that trace (tracing on): the span's traceparent travels in the message, so the api's
+// delivery follows the publication. It returns p.
+func (p *Publisher) Traced(t trace.Tracer) *Publisher {
+	p.tracer = t
+	return p
 }
 
 // NewPublisher returns a Publisher on rdb with the key prefix (REDIS_KEY_PREFIX); a call
@@ -40,15 +53,51 @@ func (p *Publisher) Publish(ctx context.Context, entries []eventlog.Entry) error
 	ctx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
 	pipe := p.rdb.Pipeline()
+	var spans []trace.Span
 	for _, e := range entries {
-		payload, err := Encode(FromEntry(e))
+		m := FromEntry(e)
+		channel := Channel(p.prefix, e.Topic)
+		if p.tracer != nil && e.Traceparent != "" {
+			span := p.publishSpan(ctx, e, channel)
+			spans = append(spans, span)
+			m.Traceparent = tracing.Inject(trace.ContextWithSpan(ctx, span))
+		}
+		payload, err := Encode(m)
 		if err != nil {
+			endSpans(spans, err)
 			return err
 		}
-		pipe.Publish(ctx, Channel(p.prefix, e.Topic), payload)
+		pipe.Publish(ctx, channel, payload)
 	}
-	if _, err := pipe.Exec(ctx); err != nil {
+	_, err := pipe.Exec(ctx)
+	endSpans(spans, err)
+	if err != nil {
 		return fmt.Errorf("publish %d events: %w", len(entries), err)
 	}
 	return nil
+}
+
+// publishSpan starts the producer span of e's publication, in e's trace.
+func (p *Publisher) publishSpan(ctx context.Context, e eventlog.Entry, channel string) trace.Span {
+	_, span := p.tracer.Start(tracing.Extract(ctx, e.Traceparent), "publish "+e.Name,
+		trace.WithSpanKind(trace.SpanKindProducer),
+		trace.WithAttributes(
+			attribute.String("messaging.system", "redis"),
+			attribute.String("messaging.operation.type", "send"),
+			attribute.String("messaging.destination.name", channel),
+			attribute.String("messaging.message.id", e.ID.String()),
+			attribute.String("keel.event.topic", e.Topic),
+			attribute.Int64("keel.event.offset", e.Offset),
+		))
+	return span
+}
+
+// endSpans ends the publication spans, failed when err is set.
+func endSpans(spans []trace.Span, err error) {
+	for _, s := range spans {
+		if err != nil {
+			s.SetStatus(codes.Error, "not published")
+		}
+		s.End()
+	}
 }

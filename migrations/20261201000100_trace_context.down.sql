@@ -1,0 +1,2 @@
+ALTER TABLE event_log DROP COLUMN IF EXISTS traceparent;
+ALTER TABLE outbox_events DROP COLUMN IF EXISTS traceparent;
