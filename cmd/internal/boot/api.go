@@ -24,6 +24,7 @@ import (
 	"github.com/keelhq/keel/platform/config"
 	"github.com/keelhq/keel/platform/health"
 	"github.com/keelhq/keel/platform/i18n"
+	"github.com/keelhq/keel/platform/tracing"
 )
 
 // apiInfo heads the OpenAPI document.
@@ -83,7 +84,7 @@ func mountAPI(d apiDeps) error {
 	app, routes := d.App, d.Routes
 	app.Use("/v1", d.Guard.PerIPLimit)
 	mw := &authn.Middleware{Auth: d.Auth, Bundle: d.Bundle}
-	(&route.Mounter{Authenticate: mw.SignedIn}).Mount(app, routes...)
+	(&route.Mounter{Authenticate: mw.SignedIn, Tracer: d.Tracing.Tracer(scopeHTTP)}).Mount(app, routes...)
 
 	var doc []byte
 	openapi := route.Raw[map[string]any](route.Route{
@@ -113,5 +114,6 @@ type apiDeps struct {
 	Bundle   *i18n.Bundle
 	Health   *health.Checker
 	Registry *prometheus.Registry
+	Tracing  *tracing.Tracing
 	Routes   []route.Route `group:"routes"`
 }

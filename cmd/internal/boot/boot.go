@@ -43,11 +43,15 @@ func Run(process string, modules ...fx.Option) int {
 		fmt.Fprintf(os.Stderr, "keel %s: %v\n", process, err)
 		return 2
 	}
-	log := logging.New(os.Stdout, cfg.LogLevel, process)
+	ts, logOpts, ok := tracingSettings(process)
+	if !ok {
+		return 2
+	}
+	log := logging.New(os.Stdout, cfg.LogLevel, process, logOpts...)
 	log.Info("starting", slog.Any("config", cfg))
 
 	app := fx.New(
-		fx.Supply(cfg, log),
+		fx.Supply(cfg, log, ts),
 		fx.WithLogger(func() fxevent.Logger {
 			l := &fxevent.SlogLogger{Logger: log}
 			l.UseLogLevel(slog.LevelDebug)

@@ -29,10 +29,14 @@ func Command[T any](process string, run func(ctx context.Context, deps T) error,
 	if level == "info" {
 		level = "warn" // a command's progress is its own output; the log speaks of trouble
 	}
-	log := logging.New(os.Stderr, level, process)
+	ts, logOpts, ok := tracingSettings(process)
+	if !ok {
+		return 2
+	}
+	log := logging.New(os.Stderr, level, process, logOpts...)
 	var deps T
 	app := fx.New(
-		fx.Supply(cfg, log),
+		fx.Supply(cfg, log, ts),
 		fx.NopLogger,
 		fx.StopTimeout(cfg.ShutdownTimeout),
 		fx.Options(modules...),

@@ -11,6 +11,7 @@ import (
 	"github.com/keelhq/keel/adapters/postgres/outbox"
 	"github.com/keelhq/keel/platform/config"
 	"github.com/keelhq/keel/platform/database"
+	"github.com/keelhq/keel/platform/tracing"
 	"github.com/keelhq/keel/ports"
 )
 
@@ -59,13 +60,18 @@ var Core = fx.Module("core",
 		func() ports.Clock { return ports.SystemClock{} },
 		fx.Annotate(func(db *database.DB) *postgres.Transactor { return postgres.NewTransactor(db.Bun) }, fx.As(new(ports.Tx))),
 		fx.Annotate(
-			func(db *database.DB, clock ports.Clock, encs []outbox.Encoding) *outbox.Events {
-				return outbox.NewEvents(db.Bun, clock, encs...)
+			func(db *database.DB, clock ports.Clock, tr *tracing.Tracing, encs []outbox.Encoding) *outbox.Events {
+				e := outbox.NewEvents(db.Bun, clock, encs...)
+				if tr.Enabled() {
+					e.Traced()
+				}
+				return e
 			},
-			fx.ParamTags(``, ``, groupEncodings), fx.As(new(ports.Events)),
+			fx.ParamTags(``, ``, ``, groupEncodings), fx.As(new(ports.Events)),
 		),
-		fx.Annotate(func(db *database.DB, log *slog.Logger) (*jobs.Queue, error) { return jobs.NewQueue(db.SQL, log) },
-			fx.As(new(ports.JobQueue))),
+		fx.Annotate(func(db *database.DB, log *slog.Logger, tr *tracing.Tracing) (*jobs.Queue, error) {
+			return jobs.NewQueue(db.SQL, log, tr.Tracer(scopeJobs))
+		}, fx.As(new(ports.JobQueue))),
 		func(cfg *config.Config) *web.Cursors { return web.NewCursors(cfg.Auth.CursorSecret) },
 	),
 )

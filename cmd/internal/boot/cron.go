@@ -19,6 +19,7 @@ import (
 	"github.com/keelhq/keel/application/schedule"
 	"github.com/keelhq/keel/platform/config"
 	"github.com/keelhq/keel/platform/database"
+	"github.com/keelhq/keel/platform/tracing"
 	"github.com/keelhq/keel/ports"
 )
 
@@ -28,7 +29,7 @@ import (
 // registers the probe actions the end-to-end tests watch the scheduler with.
 var Schedule = fx.Module("schedule",
 	fx.Provide(
-		fx.Annotate(newRegistry, fx.ParamTags(``, groupActions)),
+		fx.Annotate(newRegistry, fx.ParamTags(``, ``, groupActions)),
 		func(db *database.DB) schedule.Ledger { return pgschedule.NewLedger(db.Bun) },
 		func(l schedule.Ledger) *schedule.Runs { return &schedule.Runs{Ledger: l} },
 		func(reg *prometheus.Registry) schedule.Observer { return cronmetrics.New(reg) },
@@ -40,7 +41,8 @@ var Schedule = fx.Module("schedule",
 	),
 )
 
-func newRegistry(cfg *config.Config, actions []schedule.Action) (*schedule.Registry, error) {
+func newRegistry(cfg *config.Config, tr *tracing.Tracing, actions []schedule.Action) (*schedule.Registry, error) {
+	actions = tracedActions(tr, actions)
 	overrides, err := schedule.ParseOverrides(cfg.Cron.Schedules)
 	if err != nil {
 		return nil, settingError(err)

@@ -15,6 +15,7 @@ import (
 	"github.com/keelhq/keel/platform/config"
 	"github.com/keelhq/keel/platform/health"
 	"github.com/keelhq/keel/platform/i18n"
+	"github.com/keelhq/keel/platform/tracing"
 )
 
 // HTTP serves the process's Fiber application on HTTP_ADDR. The listener is bound in
@@ -26,8 +27,9 @@ var HTTP = fx.Module("http",
 	fx.Invoke(serve),
 )
 
-func newApp(cfg *config.Config, log *slog.Logger, bundle *i18n.Bundle, reg *prometheus.Registry, checker *health.Checker) *fiber.App {
-	return server.New(server.Deps{Config: cfg, Logger: log, Bundle: bundle, Registry: reg, Health: checker})
+func newApp(cfg *config.Config, log *slog.Logger, bundle *i18n.Bundle, reg *prometheus.Registry, checker *health.Checker, tr *tracing.Tracing) *fiber.App {
+	return server.New(server.Deps{Config: cfg, Logger: log, Bundle: bundle, Registry: reg, Health: checker,
+		Tracer: tr.Tracer(scopeHTTP)})
 }
 
 func serve(lc fx.Lifecycle, app *fiber.App, cfg *config.Config, log *slog.Logger) {

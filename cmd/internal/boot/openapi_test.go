@@ -15,6 +15,7 @@ import (
 	"github.com/keelhq/keel/platform/config"
 	"github.com/keelhq/keel/platform/i18n"
 	"github.com/keelhq/keel/platform/logging"
+	"github.com/keelhq/keel/platform/tracing"
 	"github.com/keelhq/keel/platform/testkit/logtest"
 )
 
@@ -28,7 +29,7 @@ func apiApp(t *testing.T) *fiber.App {
 	}
 	var app *fiber.App
 	fxApp := fx.New(
-		fx.Supply(cfg, logging.New(&logtest.Buffer{}, "error", "api")),
+		fx.Supply(cfg, logging.New(&logtest.Buffer{}, "error", "api"), tracing.Settings{}),
 		fx.NopLogger,
 		Platform, Mail, Core, Contexts, HTTP, API, Realtime,
 		fx.Populate(&app),

@@ -16,6 +16,7 @@ import (
 	"github.com/keelhq/keel/platform/i18n"
 	"github.com/keelhq/keel/platform/metrics"
 	"github.com/keelhq/keel/platform/redisconn"
+	"github.com/keelhq/keel/platform/tracing"
 )
 
 // probeTimeout bounds one dependency probe of /readyz.
@@ -25,10 +26,12 @@ const probeTimeout = time.Second
 var Database = fx.Module("database", fx.Provide(openDatabase))
 
 // Platform provides what every long-running process shares: PostgreSQL, Redis (possibly
-// nil), the message catalogue, the metrics registry and the readiness checker.
+// nil), tracing (possibly off), the message catalogue, the metrics registry and the
+// readiness checker.
 var Platform = fx.Module("platform",
 	Database,
 	fx.Provide(
+		newTracing,
 		openRedis,
 		i18n.NewBundle,
 		func(cfg *config.Config) *prometheus.Registry { return metrics.NewRegistry(cfg.Process) },
@@ -36,10 +39,22 @@ var Platform = fx.Module("platform",
 	),
 )
 
+// databaseDeps are what opening the database takes; tracing is absent in one-shot
+// commands that run Database alone (migrate).
+type databaseDeps struct {
+	fx.In
+	Lifecycle fx.Lifecycle
+	Config    *config.Config
+	Logger    *slog.Logger
+	Tracing   *tracing.Tracing `optional:"true"`
+}
+
 // openDatabase opens the pool and requires PostgreSQL to answer at start-up: a process
 // that cannot reach its database fails fast instead of serving errors.
-func openDatabase(lc fx.Lifecycle, cfg *config.Config, log *slog.Logger) (*database.DB, error) {
+func openDatabase(d databaseDeps) (*database.DB, error) {
+	lc, cfg, log := d.Lifecycle, d.Config, d.Logger
 	db, err := database.Open(database.Options{
+		Tracer:           d.Tracing.Tracer(scopeDatabase),
 		URL:              cfg.Database.URL,
 		MaxConns:         cfg.Database.MaxConns,
 		MinConns:         cfg.Database.MinConns,
@@ -68,8 +83,9 @@ func openDatabase(lc fx.Lifecycle, cfg *config.Config, log *slog.Logger) (*datab
 
 // openRedis returns nil when Redis is disabled. A Redis that is down at start-up only
 // degrades the process: go-redis reconnects by itself when it returns.
-func openRedis(lc fx.Lifecycle, cfg *config.Config, log *slog.Logger) (*redis.Client, error) {
-	rdb, err := redisconn.Open(redisconn.Options{URL: cfg.Redis.URL, Timeout: cfg.Redis.Timeout, Logger: log})
+func openRedis(lc fx.Lifecycle, cfg *config.Config, log *slog.Logger, tr *tracing.Tracing) (*redis.Client, error) {
+	rdb, err := redisconn.Open(redisconn.Options{URL: cfg.Redis.URL, Timeout: cfg.Redis.Timeout, Logger: log,
+		Tracer: tr.Tracer(scopeRedis)})
 	if err != nil || rdb == nil {
 		if rdb == nil && err == nil {
 			log.Info("redis disabled (REDIS_URL is empty): single-instance mode")

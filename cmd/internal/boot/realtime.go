@@ -17,6 +17,7 @@ import (
 	"github.com/keelhq/keel/platform/config"
 	"github.com/keelhq/keel/platform/database"
 	"github.com/keelhq/keel/platform/i18n"
+	"github.com/keelhq/keel/platform/tracing"
 )
 
 // Realtime is the api's WebSocket hub at GET /v1/ws: it hears the fan-out shard channels
@@ -43,13 +44,14 @@ type hubDeps struct {
 	Bundle   *i18n.Bundle
 	Logger   *slog.Logger
 	Registry *prometheus.Registry
+	Tracing  *tracing.Tracing
 }
 
 func newHub(d hubDeps) *ws.Hub {
 	w := d.Config.WS
 	return ws.New(ws.Deps{
 		Auth: d.Auth, Sessions: d.Sessions, Log: eventlog.New(d.DB.Bun), Bundle: d.Bundle, Logger: d.Logger,
-		Registry: d.Registry,
+		Registry: d.Registry, Tracer: d.Tracing.Tracer(scopeHub),
 		Options: ws.Options{
 			Origins: web.NewOrigins(d.Config.WSAllowedOrigins), MaxConnsPerUser: w.MaxConnsPerUser,
 			QueueBytes: w.SendQueueBytes, Heartbeat: w.Heartbeat, MaxFrameBytes: w.MaxFrameBytes,

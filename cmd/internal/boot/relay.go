@@ -14,6 +14,7 @@ import (
 	"github.com/keelhq/keel/application/schedule"
 	"github.com/keelhq/keel/platform/config"
 	"github.com/keelhq/keel/platform/database"
+	"github.com/keelhq/keel/platform/tracing"
 )
 
 // relayPoll is the relay's safety-net pass interval; commits wake it at once (LISTEN).
@@ -23,10 +24,10 @@ const relayPoll = time.Second
 // event log with their per-topic offsets, then out on the Redis fan-out channels. Without
 // Redis (REDIS_URL empty) events are only recorded. Any number of workers may run it.
 var Relay = fx.Module("relay",
-	fx.Invoke(func(lc fx.Lifecycle, cfg *config.Config, db *database.DB, rdb *redis.Client, log *slog.Logger, reg *prometheus.Registry) error {
+	fx.Invoke(func(lc fx.Lifecycle, cfg *config.Config, db *database.DB, rdb *redis.Client, log *slog.Logger, reg *prometheus.Registry, tr *tracing.Tracing) error {
 		var pub eventlog.Publisher
 		if rdb != nil {
-			pub = fanout.NewPublisher(rdb, cfg.Redis.KeyPrefix, 0)
+			pub = fanout.NewPublisher(rdb, cfg.Redis.KeyPrefix, 0).Traced(tr.Tracer(scopeEvents))
 		}
 		r, err := eventlog.NewRunner(eventlog.NewRelay(db.Bun, time.Now), pub, db.Pool,
 			eventlog.RunnerOptions{Poll: relayPoll, StepTimeout: min(5*time.Second, cfg.ShutdownTimeout/2)}, log, reg)

@@ -12,21 +12,23 @@ import (
 	"github.com/keelhq/keel/adapters/jobs"
 	"github.com/keelhq/keel/platform/config"
 	"github.com/keelhq/keel/platform/database"
+	"github.com/keelhq/keel/platform/tracing"
 )
 
 // Worker runs River on the shared pgx pool with every job kind the modules contribute. On stop it lets in-flight jobs finish until the shutdown deadline, then cancels
 // them (River retries cancelled jobs).
 var Worker = fx.Module("worker",
 	fx.Provide(
-		fx.Annotate(newWorker, fx.ParamTags(``, ``, ``, groupJobs)),
+		fx.Annotate(newWorker, fx.ParamTags(``, ``, ``, groupJobs, ``, ``)),
 	),
 	fx.Invoke(func(*river.Client[pgx.Tx]) {}),
 )
 
-func newWorker(lc fx.Lifecycle, cfg *config.Config, db *database.DB, regs []jobs.Registration, log *slog.Logger) (*river.Client[pgx.Tx], error) {
+func newWorker(lc fx.Lifecycle, cfg *config.Config, db *database.DB, regs []jobs.Registration, log *slog.Logger, tr *tracing.Tracing) (*river.Client[pgx.Tx], error) {
 	client, err := jobs.NewWorker(db.Pool, regs, jobs.WorkerOptions{
 		Concurrency: cfg.Worker.Concurrency,
 		JobTimeout:  cfg.Worker.JobTimeout,
+		Tracer:      tr.Tracer(scopeJobs),
 	}, log)
 	if err != nil {
 		return nil, err
