@@ -15,8 +15,8 @@ import (
 	"github.com/keelhq/keel/platform/config"
 	"github.com/keelhq/keel/platform/i18n"
 	"github.com/keelhq/keel/platform/logging"
-	"github.com/keelhq/keel/platform/tracing"
 	"github.com/keelhq/keel/platform/testkit/logtest"
+	"github.com/keelhq/keel/platform/tracing"
 )
 
 // apiApp assembles the api process as cmd/api does, without starting it (nothing is
