@@ -76,9 +76,19 @@ func Statement(query string) string {
 }
 
 // Operation returns the statement's first keyword in upper case ("SELECT", "INSERT",
-// "WITH", ...), the name of its span; "SQL" when it has none.
+// "WITH", ...), past any leading comment, the name of its span; "SQL" when it has none.
 func Operation(statement string) string {
 	s := strings.TrimLeft(statement, " \t\r\n(")
+	for {
+		if rest, ok := strings.CutPrefix(s, "--"); ok {
+			_, s, _ = strings.Cut(rest, "\n")
+		} else if rest, ok := strings.CutPrefix(s, "/*"); ok {
+			_, s, _ = strings.Cut(rest, "*/")
+		} else {
+			break
+		}
+		s = strings.TrimLeft(s, " \t\r\n(")
+	}
 	end := 0
 	for end < len(s) && isIdentByte(s[end]) {
 		end++

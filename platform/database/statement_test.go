@@ -46,6 +46,9 @@ func TestOperation(t *testing.T) {
 		"WITH x AS (...) SELECT":  "WITH",
 		"insert into t values ()": "INSERT",
 		"":                        "SQL",
+		"-- name: JobInsertFastMany :many\nWITH raw AS (": "WITH",
+		"/* a */ -- b\n  select 1":                        "SELECT",
+		"-- only a comment":                               "SQL",
 	} {
 		if got := database.Operation(in); got != want {
 			t.Errorf("Operation(%q) = %q, want %q", in, got, want)
