@@ -67,6 +67,7 @@ const (
 	kindStandard   kind = iota // the standard library
 	kindPure                   // a third-party library on the allowlist
 	kindThirdParty             // any other third-party library
+	kindTracingSDK             // the OpenTelemetry SDK and exporters (third-party)
 	kindModule                 // a package of the checked module
 )
 
@@ -108,6 +109,11 @@ func (c classifier) classify(path string) node {
 	for _, lib := range pureLibraries {
 		if within(path, lib) {
 			return node{kind: kindPure}
+		}
+	}
+	for _, lib := range tracingSDK {
+		if within(path, lib) {
+			return node{kind: kindTracingSDK}
 		}
 	}
 	return node{kind: kindThirdParty}

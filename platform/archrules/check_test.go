@@ -118,6 +118,17 @@ var judgeCases = []struct {
 	{"adapters import the load suite", "./adapters/http", "./bench/load", RuleNoBenchImports},
 	{"the load suite imports an adapter", "./bench/load", "./adapters/argon2id", ""},
 	{"one bench package imports another", "./bench/load", "./bench/reference", ""},
+	// 10. tracing
+	{"platform/tracing imports the SDK", "./platform/tracing", "go.opentelemetry.io/otel/sdk/trace", ""},
+	{"platform/tracing imports an exporter", "./platform/tracing", "go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp", ""},
+	{"an adapter imports the tracing API", "./adapters/http/route", "go.opentelemetry.io/otel/trace", ""},
+	{"platform imports the tracing API", "./platform/database", "go.opentelemetry.io/otel/trace", ""},
+	{"an adapter imports the SDK", "./adapters/jobs", "go.opentelemetry.io/otel/sdk/trace", RuleTracingSDKInPlatform},
+	{"another platform package imports the SDK", "./platform/database", "go.opentelemetry.io/otel/sdk", RuleTracingSDKInPlatform},
+	{"cmd imports an exporter", "./cmd/internal/boot", "go.opentelemetry.io/otel/exporters/otlp/otlptrace", RuleTracingSDKInPlatform},
+	{"a look-alike of the SDK is another library", "./adapters/jobs", "go.opentelemetry.io/otel/sdkx", ""},
+	{"a context imports the SDK", "./domain/user", "go.opentelemetry.io/otel/sdk/trace", RuleDomainNoInfrastructure},
+	{"application imports the SDK", "./application/identity", "go.opentelemetry.io/otel/sdk/trace", RuleApplicationNoInfrastructure},
 }
 
 func TestCheckJudgesEachImport(t *testing.T) {

@@ -6,6 +6,15 @@ func judge(from, to node) (Rule, bool) {
 	if to.in("bench") && !from.in("bench") {
 		return RuleNoBenchImports, true
 	}
+	if to.kind == kindTracingSDK {
+		switch {
+		case from.in("platform") && from.sub == "tracing":
+			return "", false
+		case !from.in("domain", "ports", "application"):
+			return RuleTracingSDKInPlatform, true
+		}
+		to.kind = kindThirdParty // inside the hexagon, its own rules say more
+	}
 	switch {
 	case from.isKernel():
 		return judgeKernel(to)

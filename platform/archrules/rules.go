@@ -44,6 +44,9 @@ const (
 	RuleNoCmdImports Rule = "no-cmd-imports"
 	// RuleNoBenchImports: a package outside bench imports bench.
 	RuleNoBenchImports Rule = "no-bench-imports"
+	// RuleTracingSDKInPlatform: a package other than platform/tracing imports the
+	// OpenTelemetry SDK or an exporter.
+	RuleTracingSDKInPlatform Rule = "tracing-sdk-in-platform"
 )
 
 var sentences = map[Rule]string{
@@ -59,6 +62,7 @@ var sentences = map[Rule]string{
 	RuleMigrationsStandalone:        "migrations never import domain, application, adapters, platform or cmd",
 	RuleNoCmdImports:                "nothing outside cmd imports cmd, and no process imports another (cmd/internal is shared wiring)",
 	RuleNoBenchImports:              "nothing outside bench imports bench (the load suites and the bare reference server measure Keel; they are not part of it)",
+	RuleTracingSDKInPlatform:        "only platform/tracing sets tracing up (the OpenTelemetry SDK and exporters); instrumentation elsewhere uses the API, go.opentelemetry.io/otel/trace, and is given a tracer or none",
 	RuleDomainNoWireFormat:          "the domain knows no wire format: no struct tags under domain/ or ports/ (REST resources, rows and job arguments live in adapters, behind converters)",
 }
 
@@ -85,6 +89,7 @@ func Rules() []Rule {
 		RuleMigrationsStandalone,
 		RuleNoCmdImports,
 		RuleNoBenchImports,
+		RuleTracingSDKInPlatform,
 		RuleDomainNoWireFormat,
 	}
 }
@@ -99,6 +104,12 @@ var pureLibraries = []string{
 	// Cron expressions, for application/schedule's schedules: only its parser and the
 	// schedules' Next are used (pure arithmetic on times); its runner is not.
 	"github.com/robfig/cron/v3",
+}
+
+// tracingSDK are the OpenTelemetry modules that set tracing up rather than record spans.
+var tracingSDK = []string{
+	"go.opentelemetry.io/otel/sdk",
+	"go.opentelemetry.io/otel/exporters",
 }
 
 // PureLibraries returns the third-party import paths that domain, ports and application may

@@ -5,10 +5,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"testing"
+
+	"github.com/keelhq/keel/platform/tracing"
 )
 
-// TestREADMEListsEveryVariable keeps the README's configuration table in step with Config:
-// every variable the code reads is documented, and the README names none that is gone.
+// TestREADMEListsEveryVariable keeps the README's configuration tables in step with Config
+// and with the OTEL_ variables tracing honours (tracing.Variables): every variable the code
+// reads is documented, and the README names none that is gone.
 func TestREADMEListsEveryVariable(t *testing.T) {
 	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
 	if err != nil {
@@ -23,6 +26,12 @@ func TestREADMEListsEveryVariable(t *testing.T) {
 		t.Fatal(err)
 	}
 	inCode := map[string]bool{}
+	for _, key := range tracing.Variables {
+		inCode[key] = true
+		if !documented[key] {
+			t.Errorf("%s is honoured by platform/tracing but missing from the README's Tracing table", key)
+		}
+	}
 	for _, f := range fields(cfg) {
 		inCode[f.key] = true
 		if !documented[f.key] {

@@ -35,7 +35,13 @@ func New(ctx context.Context, s Settings, log *slog.Logger) (*Tracing, error) {
 	if !s.Enabled {
 		return &Tracing{log: log}, nil
 	}
-	exp, err := otlptracehttp.New(ctx)
+	var opts []otlptracehttp.Option
+	if s.Endpoint == "" {
+		// The exporter's own default is https://localhost:4318; the specification's (and
+		// a local collector's) is plain http.
+		opts = append(opts, otlptracehttp.WithInsecure())
+	}
+	exp, err := otlptracehttp.New(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("tracing: OTLP exporter: %w", err)
 	}
