@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -58,10 +59,8 @@ func New(ctx context.Context, s Settings, log *slog.Logger) (*Tracing, error) {
 		sdktrace.WithSampler(s.sampler),
 	)
 	// The SDK reports export failures through the global handler; say them in the log
-	// (the messages name the endpoint, never the headers).
-	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
-		log.Warn("tracing: spans not exported", slog.String("error", err.Error()))
-	}))
+	// (the messages name the endpoint, never the headers), once a minute at most.
+	otel.SetErrorHandler(&exportErrors{log: log, every: time.Minute})
 	return &Tracing{tp: tp, log: log}, nil
 }
 
@@ -94,6 +93,28 @@ func (t *Tracing) Shutdown(ctx context.Context) error {
 		t.log.Warn("tracing: spans lost at shutdown", slog.String("error", err.Error()))
 	}
 	return nil
+}
+
+// exportErrors logs the SDK's errors, at most one line per interval, counting the ones
+// it did not log.
+type exportErrors struct {
+	log    *slog.Logger
+	every  time.Duration
+	mu     sync.Mutex
+	last   time.Time
+	unsaid int
+}
+
+// Handle implements otel.ErrorHandler.
+func (e *exportErrors) Handle(err error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if now := time.Now(); e.last.IsZero() || now.Sub(e.last) >= e.every {
+		e.log.Warn("tracing: spans not exported", slog.String("error", err.Error()), slog.Int("unlogged_errors", e.unsaid))
+		e.last, e.unsaid = now, 0
+		return
+	}
+	e.unsaid++
 }
 
 // propagator is the W3C trace context, the only format Keel reads and writes.
