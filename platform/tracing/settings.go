@@ -66,7 +66,8 @@ type Settings struct {
 	// Sampler names the sampler, for the start-up log, e.g. "parentbased_traceidratio(0.1)".
 	Sampler string
 
-	sampler sdktrace.Sampler
+	sampler   sdktrace.Sampler
+	exportURL string // where spans are posted; "" for the exporter's default
 }
 
 // Lookup reads one environment variable (os.LookupEnv).
@@ -103,6 +104,10 @@ func FromEnv(process string, lookup Lookup) (Settings, error) {
 			return Settings{}, fmt.Errorf("%s: must be an http:// or https:// URL", key)
 		}
 		s.Endpoint = u.Scheme + "://" + u.Host
+		s.exportURL = endpoint
+		if key == "OTEL_EXPORTER_OTLP_ENDPOINT" {
+			s.exportURL = strings.TrimSuffix(endpoint, "/") + "/v1/traces"
+		}
 	}
 	s.sampler, s.Sampler, err = parseSampler(get("OTEL_TRACES_SAMPLER"), get("OTEL_TRACES_SAMPLER_ARG"))
 	if err != nil {

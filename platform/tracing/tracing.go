@@ -36,11 +36,12 @@ func New(ctx context.Context, s Settings, log *slog.Logger) (*Tracing, error) {
 	if !s.Enabled {
 		return &Tracing{log: log}, nil
 	}
-	var opts []otlptracehttp.Option
-	if s.Endpoint == "" {
-		// The exporter's own default is https://localhost:4318; the specification's (and
-		// a local collector's) is plain http.
-		opts = append(opts, otlptracehttp.WithInsecure())
+	// The endpoint is the one FromEnv read and checked. Without one, the exporter's own
+	// default would be https://localhost:4318; the specification's (and a local
+	// collector's) is plain http.
+	opts := []otlptracehttp.Option{otlptracehttp.WithInsecure()}
+	if s.exportURL != "" {
+		opts = []otlptracehttp.Option{otlptracehttp.WithEndpointURL(s.exportURL)}
 	}
 	exp, err := otlptracehttp.New(ctx, opts...)
 	if err != nil {

@@ -20,7 +20,6 @@ import (
 func start(t *testing.T, vars map[string]string) (*tracing.Tracing, *otlptest.Receiver) {
 	t.Helper()
 	rcv := otlptest.Start(t)
-	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", rcv.URL)
 	for k, v := range vars {
 		t.Setenv(k, v)
 	}
@@ -70,7 +69,6 @@ func TestShutdownGivesUpBeforeTheDeadline(t *testing.T) {
 	stuck := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-hold }))
 	t.Cleanup(stuck.Close)
 	t.Cleanup(func() { close(hold) })
-	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", stuck.URL) // a collector that never answers
 	t.Setenv("OTEL_BSP_SCHEDULE_DELAY", "600000")
 	s, _ := tracing.FromEnv("api", func(k string) (string, bool) {
 		if k == "OTEL_EXPORTER_OTLP_ENDPOINT" {
@@ -137,5 +135,26 @@ func TestPropagation(t *testing.T) {
 	})
 	if trace.SpanContextFromContext(h).TraceID() != sc.TraceID() {
 		t.Error("headers not extracted")
+	}
+}
+
+func TestTracesEndpointIsUsedAsIs(t *testing.T) {
+	t.Parallel()
+	rcv := otlptest.Start(t)
+	s, err := tracing.FromEnv("worker", env(map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": rcv.URL + "/v1/traces"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := tracing.New(context.Background(), s, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, span := tr.Tracer("test").Start(context.Background(), "direct")
+	span.End()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = tr.Shutdown(ctx)
+	if spans := rcv.Spans(); len(spans) != 1 || spans[0].Service != "keel-worker" {
+		t.Fatalf("received %v", spans)
 	}
 }

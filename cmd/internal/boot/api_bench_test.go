@@ -17,18 +17,41 @@ import (
 	"github.com/keelhq/keel/platform/config"
 	"github.com/keelhq/keel/platform/logging"
 	"github.com/keelhq/keel/platform/testkit/logtest"
+	"github.com/keelhq/keel/platform/testkit/otlptest"
 	"github.com/keelhq/keel/platform/testkit/pgtest"
 	"github.com/keelhq/keel/platform/testkit/redistest"
+	"github.com/keelhq/keel/platform/tracing"
 )
 
 // BenchmarkAPIGetUser is the server's whole path of an authenticated GET /v1/users/{id}
 // (edge inspection, middleware, authentication, route adapter, use case, cache, JSON),
 // in process and without the network: the CPU and allocations Keel adds to each request
 // of the load suite's hottest endpoint, measurable on a busy machine.
+//
+// Tracing is off (no OTEL_ variable), as in the load suite; BenchmarkAPIGetUserTraced is
+// the same path with tracing on.
 func BenchmarkAPIGetUser(b *testing.B) {
+	benchGetUser(b, tracing.Settings{})
+}
+
+// BenchmarkAPIGetUserTraced is BenchmarkAPIGetUser with tracing on, every request sampled
+// and its spans (server, use case, SQL and Redis when uncached) exported to a local
+// receiver: what tracing costs a request when it is on.
+func BenchmarkAPIGetUserTraced(b *testing.B) {
+	rcv := otlptest.Start(b)
+	s, err := tracing.FromEnv(config.ProcessAPI, func(k string) (string, bool) {
+		return map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": rcv.URL}[k], k == "OTEL_EXPORTER_OTLP_ENDPOINT"
+	})
+	if err != nil || !s.Enabled {
+		b.Fatalf("tracing settings: %v", err)
+	}
+	benchGetUser(b, s)
+}
+
+func benchGetUser(b *testing.B, ts tracing.Settings) {
 	for _, tc := range []struct{ name, cache string }{{"cached", "true"}, {"uncached", "false"}} {
 		b.Run(tc.name, func(b *testing.B) {
-			handler, dbURL := startedAPI(b, map[string]string{"CACHE_ENABLED": tc.cache})
+			handler, dbURL := startedAPI(b, ts, map[string]string{"CACHE_ENABLED": tc.cache})
 			token, id := signUpAdmin(b, handler, dbURL)
 			req := newRequest(fiber.MethodGet, "/v1/users/"+id, token, "")
 			benchServe(b, handler, req, fiber.StatusOK) // warm the caches
@@ -53,7 +76,7 @@ var benchLog logtest.Buffer
 // startedAPI assembles and starts the api process on a fresh database and Redis prefix, as
 // cmd/api does but without a listener, and returns its server's request handler and its
 // database.
-func startedAPI(b *testing.B, env map[string]string) (fasthttp.RequestHandler, string) {
+func startedAPI(b *testing.B, ts tracing.Settings, env map[string]string) (fasthttp.RequestHandler, string) {
 	b.Helper()
 	dbURL := pgtest.URL(b)
 	vars := map[string]string{
@@ -69,7 +92,7 @@ func startedAPI(b *testing.B, env map[string]string) (fasthttp.RequestHandler, s
 	}
 	var app *fiber.App
 	fxApp := fx.New(
-		fx.Supply(cfg, logging.New(&benchLog, "warn", "api")),
+		fx.Supply(cfg, logging.New(&benchLog, "warn", "api"), ts),
 		fx.NopLogger,
 		Platform, Mail, Core, Contexts, API, Realtime, fx.Provide(newApp),
 		fx.Populate(&app),

@@ -13,8 +13,8 @@ import (
 )
 
 func TestTracedActionsRunInASpanOfTheirOwn(t *testing.T) {
+	t.Parallel()
 	rcv := otlptest.Start(t)
-	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", rcv.URL)
 	s, err := tracing.FromEnv("cron", func(k string) (string, bool) {
 		if k == "OTEL_EXPORTER_OTLP_ENDPOINT" {
 			return rcv.URL, true
