@@ -40,7 +40,7 @@ func traceRequests(t trace.Tracer) fiber.Handler {
 		ctx, span := t.Start(ctx, method, trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(
 			attribute.String("http.request.method", method),
 			attribute.String("url.path", strings.Clone(path)),
-			attribute.String("client.address", strings.Clone(c.IP())),
+			attribute.String("client.address", web.ClientIP(c)),
 			attribute.String("keel.request_id", web.RequestID(c)),
 		))
 		defer span.End()
