@@ -2,6 +2,9 @@ module github.com/keelhq/keel
 
 go 1.26.0
 
+// The TypeScript example client's npm packages (installed by `task client:ts`) are no Go code.
+ignore ./adapters/http/tsclient/node_modules
+
 require (
 	github.com/caarlos0/env/v11 v11.4.2
 	github.com/chromedp/cdproto v0.159.0
