@@ -33,7 +33,49 @@ func TestContainerFiles(t *testing.T) {
 	t.Run("compose environment", func(t *testing.T) { ctCheckEnvironment(t, compose, keel) })
 	t.Run("load balancer", func(t *testing.T) { ctCheckBalancer(t, compose) })
 	t.Run("tracing profile", func(t *testing.T) { ctCheckTracing(t, compose, keel) })
+	t.Run("README deploying table", func(t *testing.T) { ctCheckREADME(t, built) })
 	t.Run("the binaries run compose's commands", func(t *testing.T) { ctRunCommands(t, compose, keel) })
+}
+
+// ctDeployRow is a row of the README's "Deploying" table: process, command, listen address.
+var ctDeployRow = regexp.MustCompile("(?m)^\\| `([a-z]+)` \\| `([^`]+)` \\| (`[^`]*`|—) \\| ([^|]*) \\|")
+
+// ctCheckREADME checks the README's "Deploying" table against the image and the code: each
+// process is shipped, its command starts it, and it listens where its HTTP_ADDR default says,
+// with the probes the server serves.
+func ctCheckREADME(t *testing.T, built map[string]bool) {
+	readme := ctRead(t, "README.md")
+	start := strings.Index(readme, "\n## Deploying\n")
+	if start < 0 {
+		t.Fatal("README.md has no Deploying section")
+	}
+	section := readme[start+1:]
+	if end := strings.Index(section[3:], "\n## "); end >= 0 {
+		section = section[:end+3]
+	}
+	rows := ctDeployRow.FindAllStringSubmatch(section, -1)
+	seen := map[string]bool{}
+	for _, r := range rows {
+		process, command, addr, probes := r[1], strings.Fields(r[2]), strings.Trim(r[3], "`"), r[4]
+		seen[process] = true
+		if !built[process] || command[0] != process {
+			t.Errorf("README Deploying: %s runs %v, which is not that shipped process", process, command)
+		}
+		if process == "migrate" {
+			continue
+		}
+		if want := ctDefaults(t, ctProcesses[process]).HTTPAddr; addr != want {
+			t.Errorf("README Deploying: %s listens on %q, the code on %q", process, addr, want)
+		}
+		if !strings.Contains(probes, "`/livez`") || !strings.Contains(probes, "`/readyz`") {
+			t.Errorf("README Deploying: %s probes %q, want /livez and /readyz", process, probes)
+		}
+	}
+	for _, p := range []string{"migrate", "api", "worker", "cron"} {
+		if !seen[p] {
+			t.Errorf("README Deploying: no row for %s", p)
+		}
+	}
 }
 
 // ctDockerfileBinaries checks the Dockerfile's build and image, and returns the binaries
