@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,6 +37,7 @@ type options struct {
 	logins   time.Duration
 	keep     bool
 	baseline string
+	procs    int
 }
 
 func main() {
@@ -49,6 +51,7 @@ func main() {
 	flag.StringVar(&o.modes, "exec-modes", "", "also run the uncached endpoint under these DATABASE_EXEC_MODE values, comma-separated (e.g. cache_statement,simple_protocol)")
 	flag.DurationVar(&o.logins, "login-d", 5*time.Second, "duration of the refresh scenario")
 	flag.BoolVar(&o.keep, "keep", false, "keep the database afterwards")
+	flag.IntVar(&o.procs, "gomaxprocs", 0, "GOMAXPROCS of every server, Keel's and the reference alike (0: Go's default, one per core)")
 	flag.StringVar(&o.baseline, "baseline", "", "also run this api binary (e.g. one built from an older commit) on GET /v1/users/{id}, as \"keel baseline\"")
 	flag.Parse()
 	if err := o.check(); err != nil {
@@ -72,6 +75,8 @@ func (o options) check() error {
 		return fmt.Errorf("-users %d: at least %d are needed (the list scenario reads page %d of %d users)", o.users, minUsers, listPages+1, listLimit)
 	case o.conns < 1 || o.rounds < 1:
 		return fmt.Errorf("-c and -rounds must be at least 1")
+	case o.procs < 0:
+		return fmt.Errorf("-gomaxprocs must be 0 (Go's default) or more")
 	case o.duration < time.Second || o.logins < time.Second:
 		return fmt.Errorf("-d and -login-d must be at least 1s (wrk's resolution)")
 	}
@@ -202,6 +207,9 @@ func (s *suite) startServers() error {
 		env := s.keelEnv(addr, sp.env...)
 		if sp.bin == "reference" {
 			env = []string{"DATABASE_URL=" + s.dbURL, "HTTP_ADDR=" + addr}
+		}
+		if s.o.procs > 0 {
+			env = append(env, "GOMAXPROCS="+strconv.Itoa(s.o.procs))
 		}
 		step("starting " + sp.name)
 		bin := sp.bin

@@ -21,10 +21,11 @@ func TestOptionsCheckRefusesWhatTheSuiteCannotRun(t *testing.T) {
 		mutate func(*options)
 		want   string
 	}{
-		"too few users": {func(o *options) { o.users = 1000 }, "-users 1000: at least 20021"},
-		"no rounds":     {func(o *options) { o.rounds = 0 }, "-rounds"},
-		"no conns":      {func(o *options) { o.conns = 0 }, "-c"},
-		"short run":     {func(o *options) { o.duration = 500 * time.Millisecond }, "-d"},
+		"too few users":  {func(o *options) { o.users = 1000 }, "-users 1000: at least 20021"},
+		"no rounds":      {func(o *options) { o.rounds = 0 }, "-rounds"},
+		"no conns":       {func(o *options) { o.conns = 0 }, "-c"},
+		"short run":      {func(o *options) { o.duration = 500 * time.Millisecond }, "-d"},
+		"negative procs": {func(o *options) { o.procs = -1 }, "-gomaxprocs"},
 	} {
 		o := ok
 		tc.mutate(&o)

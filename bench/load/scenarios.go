@@ -30,8 +30,12 @@ type table struct {
 }
 
 func (t *table) print(w io.Writer, o options) {
-	fmt.Fprintf(w, "\nKeel load suite: %d users, %d connections, %d interleaved rounds of %s (median round shown)\n\n",
-		o.users, o.conns, o.rounds, o.duration)
+	procs := "Go's default"
+	if o.procs > 0 {
+		procs = strconv.Itoa(o.procs)
+	}
+	fmt.Fprintf(w, "\nKeel load suite: %d users, %d connections, %d interleaved rounds of %s (median round shown), GOMAXPROCS %s, %d cores\n\n",
+		o.users, o.conns, o.rounds, o.duration, procs, runtime.NumCPU())
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight|tabwriter.Debug)
 	fmt.Fprintln(tw, "endpoint\tserver\treq/s\tp50 ms\tp99 ms\tvs reference\tnon-2xx\t5xx\t")
 	for _, r := range t.rows {
