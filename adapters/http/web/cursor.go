@@ -60,20 +60,20 @@ func (c *Cursors) mac(list string, id uuid.UUID) []byte {
 
 // Pagination is the `pagination` member of a page.
 type Pagination struct {
-	Limit      int     `json:"limit"`
-	NextCursor *string `json:"nextCursor"`
-	HasMore    bool    `json:"hasMore"`
+	Limit      int     `json:"limit" required:"true"`
+	NextCursor *string `json:"nextCursor" required:"true"`
+	HasMore    bool    `json:"hasMore" required:"true"`
 }
 
 // Page is a keyset-paginated list response.
 type Page[T any] struct {
-	Data       []T        `json:"data"`
-	Pagination Pagination `json:"pagination"`
+	Data       []T        `json:"data" required:"true" nullable:"false"`
+	Pagination Pagination `json:"pagination" required:"true"`
 }
 
 // List is an unpaginated list response.
 type List[T any] struct {
-	Data []T `json:"data"`
+	Data []T `json:"data" required:"true" nullable:"false"`
 }
 
 // NewPage converts items to a page, with a cursor after the last one when more follow.
