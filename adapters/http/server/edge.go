@@ -28,6 +28,24 @@ var knownMethods = func() map[string]bool {
 	return known
 }()
 
+// requestMethod is the request's method as a string that outlives the request (Fiber's
+// Method() aliases fasthttp's request buffer, which the connection's next request
+// overwrites: kept in a metric label or a span it turned "POST" into "GETT"): one of the
+// methods Fiber routes, or "OTHER" for any other (every distinct value of a metric label
+// is a series kept for the life of the process).
+func requestMethod(c *fiber.Ctx) string {
+	if um, ok := web.UnknownMethod(c); ok {
+		return um
+	}
+	m := c.Method()
+	for _, known := range fiber.DefaultMethods {
+		if m == known {
+			return known
+		}
+	}
+	return "OTHER"
+}
+
 // edge inspects every request fasthttp has parsed, before Fiber routes it: what the HTTP
 // server accepts but Keel must refuse (an unknown method, an over-long target, too many
 // headers, control characters, bare line feeds or folded lines in the head, a length

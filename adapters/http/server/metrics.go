@@ -2,7 +2,6 @@ package server
 
 import (
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -31,14 +30,6 @@ func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
 }
 
 func (m *httpMetrics) observe(method, route string, status int, elapsed time.Duration) {
-	// Only the methods Fiber routes get a label of their own: every distinct label value
-	// is a series kept for the life of the process.
-	if !knownMethods[method] {
-		method = "OTHER"
-	}
-	// Fiber's Method() aliases fasthttp's reused request buffer: a label kept by the
-	// registry must own its bytes, or it changes with later requests ("POST" became "GETT").
-	method = strings.Clone(method)
 	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 	m.duration.WithLabelValues(method, route).Observe(elapsed.Seconds())
 }

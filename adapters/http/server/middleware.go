@@ -86,10 +86,7 @@ func accessLog(log *slog.Logger, m *httpMetrics, eh *web.ErrorHandler) fiber.Han
 		}
 		elapsed := time.Since(start)
 		status := c.Response().StatusCode()
-		method := c.Method()
-		if um, ok := web.UnknownMethod(c); ok {
-			method = um
-		}
+		method := requestMethod(c)
 		route := routeLabel(c)
 		m.observe(method, route, status, elapsed)
 		level := slog.LevelInfo

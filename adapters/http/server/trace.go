@@ -33,10 +33,7 @@ func traceRequests(t trace.Tracer) fiber.Handler {
 		ctx := tracing.ExtractHeaders(c.UserContext(), func(key string) string {
 			return strings.Clone(c.Get(key)) // fasthttp reuses its header buffer
 		})
-		method := c.Method()
-		if um, ok := web.UnknownMethod(c); ok {
-			method = um
-		}
+		method := requestMethod(c)
 		ctx, span := t.Start(ctx, method, trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(
 			attribute.String("http.request.method", method),
 			attribute.String("url.path", strings.Clone(path)),

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -191,5 +192,54 @@ func TestUntracedServerAddsNoTraceIDs(t *testing.T) {
 	}
 	if line := accessLine(t, &logs, "/v1/things/7/break"); line["trace_id"] != nil {
 		t.Errorf("tracing off, yet the log line has a trace_id: %v", line)
+	}
+}
+
+// A span keeps its request's method after the connection has carried other requests:
+// Fiber's Method() aliases a buffer that fasthttp reuses for the connection's next
+// request, and a span kept that alias ("GET" read back as "POS" once a POST followed).
+func TestTracedMethodOutlivesTheRequest(t *testing.T) {
+	t.Parallel()
+	sr, tracer := recorder()
+	app := tracedApp(t, tracer, &logtest.Buffer{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = app.Listener(ln) }()
+	t.Cleanup(func() { _ = app.Shutdown() })
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}} // one keep-alive connection
+	base := "http://" + ln.Addr().String()
+	sent := []string{http.MethodGet, http.MethodPost, http.MethodDelete, http.MethodGet, http.MethodOptions, http.MethodPost}
+	for _, m := range sent {
+		path := "/v1/things/x"
+		if m == http.MethodPost {
+			path += "/break"
+		}
+		req, _ := http.NewRequest(m, base+path, nil)
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+	}
+	spans := sr.Ended()
+	var got []string
+	for _, s := range spans {
+		if s.SpanKind() != trace.SpanKindServer {
+			continue
+		}
+		for _, a := range s.Attributes() {
+			if a.Key == "http.request.method" {
+				got = append(got, a.Value.AsString())
+			}
+		}
+		if method, _, _ := strings.Cut(s.Name(), " "); len(got) > 0 && method != got[len(got)-1] {
+			t.Errorf("span %q has http.request.method %q", s.Name(), got[len(got)-1])
+		}
+	}
+	if strings.Join(got, ",") != strings.Join(sent, ",") {
+		t.Errorf("server spans' methods = %v, want %v", got, sent)
 	}
 }
