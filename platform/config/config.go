@@ -269,6 +269,11 @@ func LoadFrom(process string, vars map[string]string) (*Config, error) {
 	if len(problems) > 0 {
 		return nil, newError(problems)
 	}
+	// A web app allowed to call the API may open its WebSocket too, unless told otherwise
+	// (after the checks, so that a bad CORS origin is reported once, under its own name).
+	if _, set := vars["WS_ALLOWED_ORIGINS"]; !set {
+		cfg.WSAllowedOrigins = slices.Clone(cfg.CORSAllowedOrigins)
+	}
 	return cfg, nil
 }
 
@@ -281,13 +286,8 @@ func (c *Config) applyDefaults(vars map[string]string) {
 	if _, set := vars["REDIS_URL"]; !set {
 		c.Redis.URL = defaultRedisURL
 	}
-	if c.Env != EnvProduction {
-		if _, set := vars["CORS_ALLOWED_ORIGINS"]; !set {
-			c.CORSAllowedOrigins = devOrigins
-		}
-		if _, set := vars["WS_ALLOWED_ORIGINS"]; !set {
-			c.WSAllowedOrigins = devOrigins
-		}
+	if _, set := vars["CORS_ALLOWED_ORIGINS"]; !set && c.Env != EnvProduction {
+		c.CORSAllowedOrigins = devOrigins
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"log/slog"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -111,6 +112,28 @@ func TestOriginsExplicitlyEmptyStayEmpty(t *testing.T) {
 	}
 	if !slices.Equal(cfg.WSAllowedOrigins, []string{"https://a.example.com"}) {
 		t.Errorf("WS origins = %v", cfg.WSAllowedOrigins)
+	}
+}
+
+// WebSocket origins follow the CORS origins unless set themselves, in production too: a
+// web app allowed to call the API may open its WebSocket.
+func TestWSOriginsFollowCORS(t *testing.T) {
+	t.Parallel()
+	for _, env := range []string{"development", "production"} {
+		vars := map[string]string{"APP_ENV": env, "CORS_ALLOWED_ORIGINS": "https://app.example.com"}
+		if env == "production" {
+			maps.Copy(vars, map[string]string{
+				"AUTH_JWT_KEYS": "k1:c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0", "AUTH_CURSOR_SECRET": "a-cursor-secret-of-our-own",
+				"MAIL_DRIVER": "smtp", "MAIL_FROM": "Example <no-reply@example.com>", "MAIL_LINK_BASE_URL": "https://app.example.com",
+			})
+		}
+		cfg, err := LoadFrom(ProcessAPI, vars)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(cfg.WSAllowedOrigins, []string{"https://app.example.com"}) {
+			t.Errorf("%s: WS origins = %v, want the CORS origins", env, cfg.WSAllowedOrigins)
+		}
 	}
 }
 
