@@ -172,6 +172,12 @@ func TestFoundationCronCommands(t *testing.T) {
 	if code, out := s.run("cron", "", "frobnicate"); code == 0 || !strings.Contains(out, "usage") {
 		t.Fatalf("cron frobnicate: exit %d\n%s", code, out)
 	}
+	// No process mistakes an argument for a request to start: each answers its usage.
+	for _, bin := range []string{"api", "worker"} {
+		if code, out := s.run(bin, "", "frobnicate"); code != 2 || !strings.Contains(out, "usage") {
+			t.Errorf("%s frobnicate: exit %d\n%s", bin, code, out)
+		}
+	}
 }
 
 // tail keeps failure messages readable.
