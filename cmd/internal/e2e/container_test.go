@@ -313,11 +313,14 @@ func ctCheckBalancer(t *testing.T, c ctCompose) {
 	for _, want := range []string{
 		"proxy_http_version 1.1;", "proxy_set_header Host $host;", "proxy_set_header Upgrade $http_upgrade;",
 		"proxy_set_header Connection $connection_upgrade;", "map $http_upgrade $connection_upgrade",
-		"proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+		"proxy_set_header X-Forwarded-For $remote_addr;",
 	} {
 		if !strings.Contains(conf, want) {
 			t.Errorf("lb: the configuration lacks %q (WebSockets and client addresses need it)", want)
 		}
+	}
+	if strings.Contains(conf, "$proxy_add_x_forwarded_for") {
+		t.Error("lb appends to the client's X-Forwarded-For: a made-up address would pass for the client's (the api trusts the whole compose network)")
 	}
 	if api := c.Services["api"]; api.Environment["HTTP_TRUSTED_PROXIES"] == "" {
 		t.Error("compose api: HTTP_TRUSTED_PROXIES is unset, so every client would share lb's address (rate limits, connection cap)")
