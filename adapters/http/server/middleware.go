@@ -112,10 +112,13 @@ func accessLog(log *slog.Logger, m *httpMetrics, eh *web.ErrorHandler) fiber.Han
 }
 
 // routeLabel is the matched route pattern, or "unmatched", keeping metric labels bounded.
-// When no route matches, Fiber leaves the last middleware's route ("/") in place.
+// When no route matches, Fiber leaves the last middleware's route in place ("/", or a
+// prefix such as the api's "/v1"): a pattern without parameters that is not the path
+// (routing is case-sensitive and strict, so a route without parameters matches its own
+// path only).
 func routeLabel(c *fiber.Ctx) string {
 	r := c.Route()
-	if r == nil || (r.Path == "/" && c.Path() != "/") {
+	if r == nil || (len(r.Params) == 0 && r.Path != c.Path()) {
 		return "unmatched"
 	}
 	return r.Path

@@ -193,3 +193,30 @@ func TestUntracedServerAddsNoTraceIDs(t *testing.T) {
 		t.Errorf("tracing off, yet the log line has a trace_id: %v", line)
 	}
 }
+
+// TestUnmatchedPathUnderAMiddlewareIsUnmatched: the api guards /v1 with a middleware
+// (app.Use("/v1", ...)); a path under it that no route matches was labelled with that
+// middleware's prefix, so every 404 under /v1 was a span "GET /v1" with http.route "/v1"
+// and a metric series of a route that does not exist.
+func TestUnmatchedPathUnderAMiddlewareIsUnmatched(t *testing.T) {
+	t.Parallel()
+	sr, tracer := recorder()
+	var logs logtest.Buffer
+	app := tracedApp(t, tracer, &logs)
+	app.Use("/v1", func(c *fiber.Ctx) error { return c.Next() })
+	if status, _ := sendTo(t, app, httptest.NewRequest(http.MethodGet, "/v1/nothing/here", nil)); status != http.StatusNotFound {
+		t.Fatalf("status %d", status)
+	}
+	if line := accessLine(t, &logs, "/v1/nothing/here"); line["route"] != "unmatched" {
+		t.Errorf("route %v, want unmatched", line["route"])
+	}
+	spans := sr.Ended()
+	if len(spans) != 1 || spans[0].Name() != "GET" {
+		t.Fatalf("spans %v", spans)
+	}
+	for _, kv := range spans[0].Attributes() {
+		if kv.Key == "http.route" {
+			t.Errorf("an unmatched request has http.route %s", kv.Value.Emit())
+		}
+	}
+}
