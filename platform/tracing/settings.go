@@ -16,7 +16,6 @@ package tracing
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -25,7 +24,7 @@ import (
 
 // Variables are the OTEL_ environment variables Keel honours (the README's "Tracing"
 // section documents each). The exporter and the batching processor read theirs
-// themselves; Keel checks those it decides on (see FromEnv).
+// themselves; Keel checks every one of them first (see FromEnv).
 var Variables = []string{
 	"OTEL_SDK_DISABLED",
 	"OTEL_TRACES_EXPORTER",
@@ -73,8 +72,9 @@ type Settings struct {
 // Lookup reads one environment variable (os.LookupEnv).
 type Lookup func(key string) (string, bool)
 
-// FromEnv decides from the environment whether tracing is on for process, and checks
-// every value Keel decides on: a bad one is an error naming its variable, so the process
+// FromEnv decides from the environment whether tracing is on for process and, when it
+// is, checks the value of every variable in Variables: a bad one is an error naming its
+// variable (never quoting a header or a URL, which may hold a secret), so the process
 // refuses to start rather than run without the traces it was asked for.
 func FromEnv(process string, lookup Lookup) (Settings, error) {
 	get := func(k string) string { v, _ := lookup(k); return strings.TrimSpace(v) }
@@ -93,15 +93,15 @@ func FromEnv(process string, lookup Lookup) (Settings, error) {
 	if err := checkProtocol(get); err != nil {
 		return Settings{}, err
 	}
-	endpoint := get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-	key := "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
-	if endpoint == "" {
-		endpoint, key = get("OTEL_EXPORTER_OTLP_ENDPOINT"), "OTEL_EXPORTER_OTLP_ENDPOINT"
-	}
-	if endpoint != "" {
-		u, err := url.Parse(endpoint)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return Settings{}, fmt.Errorf("%s: must be an http:// or https:// URL", key)
+	// The exporter reads both endpoints (the traces one wins): both are checked.
+	for _, key := range []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"} {
+		endpoint := get(key)
+		if endpoint == "" {
+			continue
+		}
+		u, err := parseEndpoint(key, endpoint)
+		if err != nil {
+			return Settings{}, err
 		}
 		s.Endpoint = u.Scheme + "://" + u.Host
 		s.exportURL = endpoint
@@ -111,6 +111,9 @@ func FromEnv(process string, lookup Lookup) (Settings, error) {
 	}
 	s.sampler, s.Sampler, err = parseSampler(get("OTEL_TRACES_SAMPLER"), get("OTEL_TRACES_SAMPLER_ARG"))
 	if err != nil {
+		return Settings{}, err
+	}
+	if err := checkExporter(lookup, get); err != nil {
 		return Settings{}, err
 	}
 	s.Enabled = true
@@ -167,7 +170,7 @@ func parseSampler(name, arg string) (sdktrace.Sampler, string, error) {
 	ratio := 1.0
 	if arg != "" && strings.HasSuffix(name, "traceidratio") {
 		r, err := strconv.ParseFloat(arg, 64)
-		if err != nil || r < 0 || r > 1 {
+		if err != nil || !(r >= 0 && r <= 1) { // NaN too
 			return nil, "", errRatio
 		}
 		ratio = r

@@ -1,6 +1,8 @@
 package tracing_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -52,7 +54,7 @@ func TestFromEnvNamesTheService(t *testing.T) {
 
 func TestFromEnvReadsTheSampler(t *testing.T) {
 	t.Parallel()
-	on := map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "https://user:pw@collector:4318/x?y=1"}
+	on := map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "https://collector:4318/x"}
 	s, err := tracing.FromEnv("api", env(on))
 	if err != nil || s.Sampler != "parentbased_always_on" || s.Endpoint != "https://collector:4318" {
 		t.Fatalf("defaults: %+v, %v", s, err)
@@ -88,6 +90,90 @@ func TestFromEnvRefusesBadValues(t *testing.T) {
 		if err == nil || !strings.HasPrefix(err.Error(), name+":") {
 			t.Errorf("%v: err = %v, want one naming %s", vars, err, name)
 		}
+	}
+}
+
+// TestFromEnvRefusesWhatTheExporterWouldIgnore: the exporter and the batching processor
+// read their variables themselves and, given a bad value, print it on standard error
+// (an OTLP header's value is an API key) and carry on with a default, or worse: a
+// schedule delay of 0 spun a core, a negative queue size panicked. Each is refused at
+// start, naming its variable and never quoting a header.
+func TestFromEnvRefusesWhatTheExporterWouldIgnore(t *testing.T) {
+	t.Parallel()
+	const secret = "s3cr3t-api-key"
+	pem := filepath.Join(t.TempDir(), "not-a-ca.pem")
+	if err := os.WriteFile(pem, []byte("no certificate here"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ key, value string }{
+		{"OTEL_EXPORTER_OTLP_HEADERS", "Authorization: Bearer " + secret},
+		{"OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=" + secret + "%zz"},
+		{"OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=" + secret + ","},
+		{"OTEL_EXPORTER_OTLP_TRACES_HEADERS", "=" + secret},
+		{"OTEL_EXPORTER_OTLP_TRACES_HEADERS", "x-api-key=" + secret + "%0d%0aX-Evil: 1"},
+		{"OTEL_EXPORTER_OTLP_TIMEOUT", "10s"},
+		{"OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "0"},
+		{"OTEL_EXPORTER_OTLP_TIMEOUT", "-5"},
+		{"OTEL_EXPORTER_OTLP_COMPRESSION", "zstd"},
+		{"OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "GZIP"},
+		{"OTEL_EXPORTER_OTLP_CERTIFICATE", filepath.Join(t.TempDir(), "missing.pem")},
+		{"OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", pem},
+		{"OTEL_SERVICE_NAME", "api\xff"},
+		{"OTEL_RESOURCE_ATTRIBUTES", "garbage"},
+		{"OTEL_RESOURCE_ATTRIBUTES", "team=core,=x"},
+		{"OTEL_RESOURCE_ATTRIBUTES", "team=%zz"},
+		{"OTEL_RESOURCE_ATTRIBUTES", "team=%ff"},
+		{"OTEL_TRACES_SAMPLER_ARG", "NaN"},
+		{"OTEL_BSP_SCHEDULE_DELAY", "0"},
+		{"OTEL_BSP_SCHEDULE_DELAY", "-1"},
+		{"OTEL_BSP_SCHEDULE_DELAY", " 100"},
+		{"OTEL_BSP_EXPORT_TIMEOUT", "30s"},
+		{"OTEL_BSP_MAX_QUEUE_SIZE", "-1"},
+		{"OTEL_BSP_MAX_QUEUE_SIZE", "0"},
+		{"OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "0"},
+		{"OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "4096"}, // more than the queue holds
+		{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://user:pw@collector:4318"},
+		{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/?key=1"},
+		{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://collector:4318/v1/traces#x"},
+	} {
+		vars := map[string]string{"OTEL_TRACES_EXPORTER": "otlp", "OTEL_TRACES_SAMPLER": "traceidratio", tt.key: tt.value}
+		_, err := tracing.FromEnv("api", env(vars))
+		if err == nil || !strings.HasPrefix(err.Error(), tt.key+":") {
+			t.Errorf("%s=%q: err = %v, want one naming %s", tt.key, tt.value, err, tt.key)
+			continue
+		}
+		if strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: the complaint quotes the header or spans lines: %q", tt.key, err)
+		}
+	}
+}
+
+func TestFromEnvAcceptsGoodExporterValues(t *testing.T) {
+	t.Parallel()
+	vars := map[string]string{
+		"OTEL_EXPORTER_OTLP_ENDPOINT":           "http://collector:4318/otlp/",
+		"OTEL_EXPORTER_OTLP_HEADERS":            "x-api-key=abc%20def, x-team = core",
+		"OTEL_EXPORTER_OTLP_TRACES_HEADERS":     "",
+		"OTEL_EXPORTER_OTLP_TIMEOUT":            "2500",
+		"OTEL_EXPORTER_OTLP_COMPRESSION":        "gzip",
+		"OTEL_EXPORTER_OTLP_TRACES_COMPRESSION": "none",
+		"OTEL_SERVICE_NAME":                     "billing-api",
+		"OTEL_RESOURCE_ATTRIBUTES":              "deployment.environment=prod, team=core%20team",
+		"OTEL_BSP_SCHEDULE_DELAY":               "100",
+		"OTEL_BSP_EXPORT_TIMEOUT":               "1000",
+		"OTEL_BSP_MAX_QUEUE_SIZE":               "100",
+		"OTEL_BSP_MAX_EXPORT_BATCH_SIZE":        "100",
+	}
+	if s, err := tracing.FromEnv("api", env(vars)); err != nil || !s.Enabled {
+		t.Fatalf("%+v, %v", s, err)
+	}
+}
+
+func TestFromEnvIgnoresExporterValuesWhenOff(t *testing.T) {
+	t.Parallel()
+	vars := map[string]string{"OTEL_TRACES_EXPORTER": "none", "OTEL_BSP_SCHEDULE_DELAY": "0", "OTEL_EXPORTER_OTLP_HEADERS": "junk"}
+	if s, err := tracing.FromEnv("api", env(vars)); err != nil || s.Enabled {
+		t.Fatalf("%+v, %v", s, err)
 	}
 }
 

@@ -55,7 +55,7 @@ func New(ctx context.Context, s Settings, log *slog.Logger) (*Tracing, error) {
 		return nil, fmt.Errorf("tracing: OTEL_RESOURCE_ATTRIBUTES: %w", err)
 	}
 	tp := sdktrace.NewTracerProvider(
-		sdktrace.WithBatcher(exp),
+		sdktrace.WithBatcher(validUTF8{exp}),
 		sdktrace.WithResource(res),
 		sdktrace.WithSampler(s.sampler),
 	)

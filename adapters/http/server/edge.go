@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"net/http"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
@@ -59,17 +60,23 @@ type edge struct {
 // wrap installs the inspection in front of the server's handler.
 func (e *edge) wrap(next fasthttp.RequestHandler) fasthttp.RequestHandler {
 	return func(ctx *fasthttp.RequestCtx) {
+		start := ctx.Time()
 		if _, marked := ctx.UserValue(web.RejectKey).(*web.Error); !marked {
 			if werr := inspect(ctx); werr != nil {
 				ctx.SetUserValue(web.RejectKey, werr)
 			}
+		} else {
+			// Marked already: continueGuard refuses the body of an Expect: 100-continue
+			// request before fasthttp stamps the request's time (ctx.Time() is then zero,
+			// or the connection's previous request's).
+			start = time.Now()
 		}
 		if !knownMethods[string(ctx.Method())] {
 			ctx.SetUserValue(web.UnknownMethodKey, "OTHER")
 			ctx.Request.Header.SetMethod(fiber.MethodGet)
 		}
 		client, https := e.proxies.settle(ctx)
-		web.Begin(ctx, client, https)
+		web.Begin(ctx, start, client, https)
 		next(ctx)
 	}
 }

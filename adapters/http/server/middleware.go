@@ -36,7 +36,7 @@ var saneRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 func requestID(c *fiber.Ctx) error {
 	id := c.Get(HeaderRequestID)
 	if !saneRequestID.MatchString(id) {
-		id = newRequestID(c.Context().Time())
+		id = newRequestID(web.Started(c))
 	} else {
 		id = strings.Clone(id) // fasthttp reuses the header buffer after the request
 	}
@@ -78,7 +78,7 @@ func language(b *i18n.Bundle) fiber.Handler {
 // itself so that the logged status is the one the client receives.
 func accessLog(log *slog.Logger, m *httpMetrics, eh *web.ErrorHandler) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		start := c.Context().Time() // when the server took the request from the connection
+		start := web.Started(c) // when the server took the request from the connection
 		if err := c.Next(); err != nil {
 			if herr := eh.Handle(c, err); herr != nil {
 				c.Status(http.StatusInternalServerError)
@@ -109,10 +109,13 @@ func accessLog(log *slog.Logger, m *httpMetrics, eh *web.ErrorHandler) fiber.Han
 }
 
 // routeLabel is the matched route pattern, or "unmatched", keeping metric labels bounded.
-// When no route matches, Fiber leaves the last middleware's route ("/") in place.
+// When no route matches, Fiber leaves the last middleware's route in place ("/", or a
+// prefix such as the api's "/v1"): a pattern without parameters that is not the path
+// (routing is case-sensitive and strict, so a route without parameters matches its own
+// path only).
 func routeLabel(c *fiber.Ctx) string {
 	r := c.Route()
-	if r == nil || (r.Path == "/" && c.Path() != "/") {
+	if r == nil || (len(r.Params) == 0 && r.Path != c.Path()) {
 		return "unmatched"
 	}
 	return r.Path

@@ -149,6 +149,8 @@ var headerIsCtx = func() bool {
 // continueGuard is the server's ContinueHandler: a request with Expect: 100-continue whose
 // declared Content-Length is over the body limit is answered 413 at once, through the
 // whole middleware chain, instead of being invited to send a body that would be refused.
+// It marks the request before the edge sees it, which tells the edge to time the request
+// itself (fasthttp has not stamped it yet).
 func continueGuard(handler fasthttp.RequestHandler, limit int) func(*fasthttp.RequestHeader) bool {
 	return func(h *fasthttp.RequestHeader) bool {
 		if h.ContentLength() <= limit || !headerIsCtx {

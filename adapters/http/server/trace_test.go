@@ -43,6 +43,8 @@ func thingRoutes() []route.Route {
 			func(c *fiber.Ctx, in *thingIn) (thingOut, error) { return thingOut{ID: in.ID}, nil }),
 		route.Op(route.Route{Method: http.MethodPost, Path: "/v1/things/{id}/break", ID: "things.break"},
 			func(c *fiber.Ctx, in *thingIn) (route.NoContent, error) { return route.NoContent{}, errThingBroken }),
+		route.Op(route.Route{Method: http.MethodPost, Path: "/v1/things/{id}/panic", ID: "things.panic"},
+			func(c *fiber.Ctx, in *thingIn) (route.NoContent, error) { panic("secret panic detail") }),
 	}
 }
 
@@ -241,5 +243,57 @@ func TestTracedMethodOutlivesTheRequest(t *testing.T) {
 	}
 	if strings.Join(got, ",") != strings.Join(sent, ",") {
 		t.Errorf("server spans' methods = %v, want %v", got, sent)
+	}
+}
+
+// TestUnmatchedPathUnderAMiddlewareIsUnmatched: the api guards /v1 with a middleware
+// (app.Use("/v1", ...)); a path under it that no route matches was labelled with that
+// middleware's prefix, so every 404 under /v1 was a span "GET /v1" with http.route "/v1"
+// and a metric series of a route that does not exist.
+func TestUnmatchedPathUnderAMiddlewareIsUnmatched(t *testing.T) {
+	t.Parallel()
+	sr, tracer := recorder()
+	var logs logtest.Buffer
+	app := tracedApp(t, tracer, &logs)
+	app.Use("/v1", func(c *fiber.Ctx) error { return c.Next() })
+	if status, _ := sendTo(t, app, httptest.NewRequest(http.MethodGet, "/v1/nothing/here", nil)); status != http.StatusNotFound {
+		t.Fatalf("status %d", status)
+	}
+	if line := accessLine(t, &logs, "/v1/nothing/here"); line["route"] != "unmatched" {
+		t.Errorf("route %v, want unmatched", line["route"])
+	}
+	spans := sr.Ended()
+	if len(spans) != 1 || spans[0].Name() != "GET" {
+		t.Fatalf("spans %v", spans)
+	}
+	for _, kv := range spans[0].Attributes() {
+		if kv.Key == "http.route" {
+			t.Errorf("an unmatched request has http.route %s", kv.Value.Emit())
+		}
+	}
+}
+
+// TestPanickingUseCaseEndsItsSpan: a use case that panics (recovered into a 500 further
+// out) still ends its span, failed, and the request's log line names the server span:
+// the span was left open, never exported, while its statements' spans and the log line
+// pointed at it.
+func TestPanickingUseCaseEndsItsSpan(t *testing.T) {
+	t.Parallel()
+	sr, tracer := recorder()
+	var logs logtest.Buffer
+	app := tracedApp(t, tracer, &logs)
+	if status, _ := sendTo(t, app, httptest.NewRequest(http.MethodPost, "/v1/things/7/panic", nil)); status != http.StatusInternalServerError {
+		t.Fatalf("status %d", status)
+	}
+	spans := sr.Ended()
+	if len(spans) != 2 {
+		t.Fatalf("%d spans ended, want the use case's and the server's", len(spans))
+	}
+	useCase, srv := spans[0], spans[1]
+	if useCase.Name() != "things.panic" || useCase.Status().Code.String() != "Error" || useCase.Status().Description != "panic" {
+		t.Errorf("use-case span %q, status %v", useCase.Name(), useCase.Status())
+	}
+	if line := accessLine(t, &logs, "/v1/things/7/panic"); line["span_id"] != srv.SpanContext().SpanID().String() {
+		t.Errorf("log line span_id %v, want the server span's %s", line["span_id"], srv.SpanContext().SpanID())
 	}
 }

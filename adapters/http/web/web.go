@@ -4,6 +4,8 @@
 package web
 
 import (
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
 
@@ -25,6 +27,7 @@ const (
 // state is what the server's edge and middleware learn about a request, kept in one
 // value so that a request costs one allocation for all of it.
 type state struct {
+	start        time.Time
 	clientIP     string
 	https        bool
 	requestID    string
@@ -32,10 +35,11 @@ type state struct {
 	langExplicit bool
 }
 
-// Begin records, before routing, the client's address and whether it reached us over
-// HTTPS, as the server's edge settled them from the peer and trusted proxies.
-func Begin(ctx *fasthttp.RequestCtx, clientIP string, https bool) {
-	ctx.SetUserValue(stateKey, &state{clientIP: clientIP, https: https})
+// Begin records, before routing, when the server took the request, the client's address
+// and whether it reached us over HTTPS, as the server's edge settled them from the peer
+// and trusted proxies.
+func Begin(ctx *fasthttp.RequestCtx, start time.Time, clientIP string, https bool) {
+	ctx.SetUserValue(stateKey, &state{start: start, clientIP: clientIP, https: https})
 }
 
 // stateOf returns the request's state. A request that did not pass the edge (a handler
@@ -44,10 +48,14 @@ func stateOf(c *fiber.Ctx) *state {
 	if s, ok := c.Context().UserValue(stateKey).(*state); ok {
 		return s
 	}
-	s := &state{clientIP: c.IP(), https: c.Protocol() == "https"}
+	s := &state{start: c.Context().Time(), clientIP: c.IP(), https: c.Protocol() == "https"}
 	c.Context().SetUserValue(stateKey, s)
 	return s
 }
+
+// Started returns when the server took the request from its connection, for its id and
+// its duration.
+func Started(c *fiber.Ctx) time.Time { return stateOf(c).start }
 
 // ClientIP returns the client's address: the peer's, or the one trusted proxies
 // forwarded (HTTP_TRUSTED_PROXIES). It stays valid after the request.

@@ -167,14 +167,31 @@ func TestTracingOff(t *testing.T) {
 }
 
 // TestBadTracingSettingStopsTheProcess: a value Keel cannot honour stops the process at
-// start with status 2 and a line naming the variable.
+// start with status 2 and one line naming the variable, whichever of the OTEL_ variables
+// it is: those the exporter and the batching processor read themselves included (they
+// used to print a bad header, an API key, on standard error and carry on; a schedule
+// delay of 0 spun a core; a negative queue size panicked).
 func TestBadTracingSettingStopsTheProcess(t *testing.T) {
 	t.Parallel()
 	s := newStack(t)
-	p := proctest.Start(t, s.bins["api"], proctest.Options{Env: append(s.env[:len(s.env):len(s.env)],
-		"HTTP_ADDR="+proctest.FreeAddr(t), "OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318", "OTEL_EXPORTER_OTLP_PROTOCOL=grpc")})
-	code, err := p.Wait(startTimeout)
-	if err != nil || code != 2 || !strings.Contains(p.Output(), "OTEL_EXPORTER_OTLP_PROTOCOL") {
-		t.Fatalf("exit %d (%v), output:\n%s", code, err, p.Output())
+	const secret = "s3cr3t-collector-key"
+	for _, bad := range []struct{ key, value string }{
+		{"OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"},
+		{"OTEL_EXPORTER_OTLP_HEADERS", "Authorization: Bearer " + secret},
+		{"OTEL_BSP_SCHEDULE_DELAY", "0"},
+		{"OTEL_BSP_MAX_QUEUE_SIZE", "-1"},
+		{"OTEL_RESOURCE_ATTRIBUTES", "garbage"},
+		{"OTEL_EXPORTER_OTLP_CERTIFICATE", "/nonexistent/ca.pem"},
+	} {
+		p := proctest.Start(t, s.bins["api"], proctest.Options{Env: append(s.env[:len(s.env):len(s.env)],
+			"HTTP_ADDR="+proctest.FreeAddr(t), "OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318", bad.key+"="+bad.value)})
+		code, err := p.Wait(startTimeout)
+		out := strings.TrimSpace(p.Output())
+		if err != nil || code != 2 || !strings.Contains(out, bad.key) || strings.Contains(out, "\n") {
+			t.Errorf("%s=%s: exit %d (%v), output:\n%s", bad.key, bad.value, code, err, out)
+		}
+		if strings.Contains(out, secret) {
+			t.Errorf("%s: the output quotes the header's secret:\n%s", bad.key, out)
+		}
 	}
 }
