@@ -162,3 +162,72 @@ func Value[T any](p *T) any {
 
 // Ptr returns a pointer to a copy of v.
 func Ptr[T any](v T) *T { return &v }
+
+// Exact turns a parser of text into the check of a stored value: the value must be one
+// parse produced, unchanged by parsing it again (a row edited by hand into something
+// the context would not have written is refused, not served).
+func Exact[V ~string](parse func(string) (V, error)) func(string) (V, error) {
+	return func(s string) (V, error) {
+		v, err := parse(s)
+		if err == nil && string(v) != s {
+			return v, ErrInvalidCharacters
+		}
+		return v, err
+	}
+}
+
+// StoredTime checks a stored timestamp and returns it in UTC to the microsecond; the
+// zero time is validation.ErrRequired.
+func StoredTime(t time.Time) (time.Time, error) {
+	if t.IsZero() {
+		return time.Time{}, validation.ErrRequired
+	}
+	return Timestamp(t), nil
+}
+
+// StoredID checks a stored id: the nil UUID is validation.ErrRequired.
+func StoredID(id uuid.UUID) (uuid.UUID, error) {
+	if id == uuid.Nil {
+		return uuid.Nil, validation.ErrRequired
+	}
+	return id, nil
+}
+
+// Deref returns what p points to and true, or the zero value and false for nil: the
+// getter of an optional field.
+func Deref[T any](p *T) (T, bool) {
+	if p == nil {
+		var zero T
+		return zero, false
+	}
+	return *p, true
+}
+
+// Copy returns a pointer to a copy of what p points to, or nil.
+func Copy[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}
+
+// Text returns a pointer to the text p points to, or nil: an optional text value in
+// primitive form.
+func Text[T ~string](p *T) *string {
+	if p == nil {
+		return nil
+	}
+	s := string(*p)
+	return &s
+}
+
+// Format returns a pointer to the text form of what p points to, or nil: an optional
+// Decimal in primitive form.
+func Format[T interface{ String() string }](p *T) *string {
+	if p == nil {
+		return nil
+	}
+	s := (*p).String()
+	return &s
+}

@@ -168,3 +168,46 @@ func asValidation(err error, target *validation.Error) bool {
 	*target = v
 	return ok
 }
+
+func TestStoredValues(t *testing.T) {
+	t.Parallel()
+	exact := kernel.Exact(func(s string) (string, error) { return kernel.ParseLine(s, 5) })
+	if v, err := exact("abc"); v != "abc" || err != nil {
+		t.Errorf("Exact(abc) = %q, %v", v, err)
+	}
+	if _, err := exact(" abc"); err == nil {
+		t.Error("Exact accepted text its parser changes")
+	}
+	if _, err := exact("abcdef"); kerneltest.Code(err) != "length_out_of_range" {
+		t.Errorf("Exact(too long) = %v", err)
+	}
+	at := time.Date(2026, 1, 2, 3, 4, 5, 123456789, time.FixedZone("X", 3600))
+	if got, err := kernel.StoredTime(at); err != nil || !got.Equal(kernel.Timestamp(at)) || got.Location() != time.UTC {
+		t.Errorf("StoredTime = %v, %v", got, err)
+	}
+	if _, err := kernel.StoredTime(time.Time{}); kerneltest.Code(err) != "validation_required" {
+		t.Errorf("StoredTime(zero) = %v", err)
+	}
+	if _, err := kernel.StoredID(uuid.Nil); kerneltest.Code(err) != "validation_required" {
+		t.Errorf("StoredID(nil) = %v", err)
+	}
+	type name string
+	n := name("x")
+	if s := kernel.Text(&n); s == nil || *s != "x" || kernel.Text[name](nil) != nil {
+		t.Error("Text")
+	}
+	d, _ := kernel.ParseDecimal("1.5", 2)
+	if s := kernel.Format(&d); s == nil || *s != "1.50" || kernel.Format[kernel.Decimal](nil) != nil {
+		t.Error("Format")
+	}
+	one := 1
+	if c := kernel.Copy(&one); c == &one || *c != 1 || kernel.Copy[int](nil) != nil {
+		t.Error("Copy")
+	}
+	if v, ok := kernel.Deref(&one); v != 1 || !ok {
+		t.Error("Deref")
+	}
+	if v, ok := kernel.Deref[int](nil); v != 0 || ok {
+		t.Error("Deref(nil)")
+	}
+}
