@@ -17,7 +17,7 @@ func (c *Context) Article() string {
 // that letter names something else in the generated code.
 func (c *Context) Recv() string {
 	r := c.Pkg[:1]
-	if strings.Contains("abcefhnqrstvw", r) {
+	if strings.Contains("abcdefghiknopqrstvw", r) {
 		return "x"
 	}
 	return r
@@ -142,3 +142,6 @@ func (c *Context) ResourceKeys() []string {
 	slices.Sort(keys)
 	return keys
 }
+
+// TitleHuman is the human name with a capital ("Line item").
+func (c *Context) TitleHuman() string { return upperFirst(c.Human) }
