@@ -145,3 +145,22 @@ func (c *Context) ResourceKeys() []string {
 
 // TitleHuman is the human name with a capital ("Line item").
 func (c *Context) TitleHuman() string { return upperFirst(c.Human) }
+
+// TypePlural names the Handler's service: Invoices.
+func (c *Context) TypePlural() string { return exported(words(c.Table)) }
+
+// Audited are the fields whose changes the audit trail keeps.
+func (c *Context) Audited() []*Field {
+	var out []*Field
+	for _, f := range c.Fields {
+		if f.Audited() {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// BadInputs reports whether a field refuses some value of its Input type.
+func (c *Context) BadInputs() bool {
+	return slices.ContainsFunc(c.Fields, func(f *Field) bool { return f.BadInput() != "" })
+}

@@ -159,6 +159,14 @@ func (f *Field) AuditValue() string {
 
 // Describe says what values the field takes, for doc comments and the API document.
 func (f *Field) Describe() string {
+	if f.Optional {
+		return f.values() + "; optional (null when absent)"
+	}
+	return f.values()
+}
+
+// values says what values the field takes when present.
+func (f *Field) values() string {
 	var s string
 	switch f.Kind {
 	case KindString:
@@ -177,9 +185,6 @@ func (f *Field) Describe() string {
 		s = fmt.Sprintf("a decimal number written as a string, with at most %d digits after the point (e.g. %q)", f.Scale, f.SampleText(0))
 	case KindEnum:
 		s = "one of " + strings.Join(f.Choices, ", ")
-	}
-	if f.Optional {
-		s += "; optional (null when absent)"
 	}
 	return s
 }
@@ -302,7 +307,7 @@ func (f *Field) BodyTag() string {
 		format = ` format:"uuid"`
 	}
 	if f.Optional {
-		return fmt.Sprintf("`json:\"%s,omitempty\"%s%s description:%q`", f.Name, format, f.schema(), upperFirst(f.Describe())+"; absent or null for none.")
+		return fmt.Sprintf("`json:\"%s,omitempty\"%s%s description:%q`", f.Name, format, f.schema(), upperFirst(f.values())+"; optional: leave it out, or null, for none.")
 	}
 	return fmt.Sprintf("`json:%q required:\"true\" nullable:\"false\"%s%s description:%q`", f.Name, format, f.schema(), upperFirst(f.Describe())+".")
 }
@@ -343,4 +348,56 @@ func upperFirst(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// Lo and Hi are the suffixes of a range filter's bounds: Min and Max, or From and To.
+func (f *Field) Lo() string {
+	if f.Kind == KindTime {
+		return "From"
+	}
+	return "Min"
+}
+
+// Hi: see Lo.
+func (f *Field) Hi() string {
+	if f.Kind == KindTime {
+		return "To"
+	}
+	return "Max"
+}
+
+// PatternTag is the OpenAPI pattern tag of a decimal's text.
+func (f *Field) PatternTag() string {
+	return fmt.Sprintf(`pattern:"%s"`, strings.ReplaceAll(f.Pattern(), `\`, `\\`))
+}
+
+// Audited reports whether the audit trail keeps the field's changes: it drops fields
+// whose names suggest a secret (domain/audit).
+func (f *Field) Audited() bool {
+	for _, w := range []string{"password", "token", "hash", "secret"} {
+		if strings.Contains(f.Snake, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// BadInput is a value of the domain's Input the field refuses (a Go expression), or ""
+// for an integer or a boolean, which take every value of their type.
+func (f *Field) BadInput() string {
+	switch f.Kind {
+	case KindInt, KindBool:
+		return ""
+	case KindString, KindText:
+		return fmt.Sprintf("kernel.Ptr(strings.Repeat(\"x\", %s.Max%sLength+1))", f.ctx.Pkg, f.Go)
+	}
+	return "kernel.Ptr(" + f.BadJSON() + ")"
+}
+
+// BadInputCode is the validation code of BadInput.
+func (f *Field) BadInputCode() string {
+	if f.Is(KindString, KindText) {
+		return "length_out_of_range"
+	}
+	return f.BadCode()
 }
