@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -163,4 +164,49 @@ func (c *Context) Audited() []*Field {
 // BadInputs reports whether a field refuses some value of its Input type.
 func (c *Context) BadInputs() bool {
 	return slices.ContainsFunc(c.Fields, func(f *Field) bool { return f.BadInput() != "" })
+}
+
+// Changed are the fields whose samples A and B differ (all, unless an enum has one value).
+func (c *Context) Changed() []*Field {
+	var out []*Field
+	for _, f := range c.Fields {
+		if f.SampleJSON(0) != f.SampleJSON(1) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// AuditedChanged are the Changed fields the audit trail keeps.
+func (c *Context) AuditedChanged() []*Field {
+	var out []*Field
+	for _, f := range c.Changed() {
+		if f.Audited() {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// ChangesJSON is the audit trail's `changes` (as the API and audit_logs spell it) of a
+// creation with sample A ("created"), a replacement of A by B ("updated") or a deletion
+// of B ("deleted").
+func (c *Context) ChangesJSON(change string) string {
+	var parts []string
+	for _, f := range c.Audited() {
+		a, b := f.SampleJSON(0), f.SampleJSON(1)
+		var from, to string
+		switch change {
+		case "created":
+			from, to = "null", a
+		case "updated":
+			from, to = a, b
+		default:
+			from, to = b, "null"
+		}
+		if from != to {
+			parts = append(parts, fmt.Sprintf(`"%s":{"from":%s,"to":%s}`, f.Name, from, to))
+		}
+	}
+	return "{" + strings.Join(parts, ",") + "}"
 }

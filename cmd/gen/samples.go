@@ -83,10 +83,10 @@ func (f *Field) SampleInput(i int) string {
 // or a boolean one of the wrong JSON type.
 func (f *Field) BadJSON() string {
 	switch f.Kind {
-	case KindString:
-		return `"bad\u0007value"`
+	case KindString: // a bidirectional override: the domain refuses it, not the edge's
+		return `"bad\u202evalue"` // control-character check, so every field error comes at once
 	case KindText:
-		return `"bad\u0000value"`
+		return `"bad\u2028value"` // a line separator
 	case KindInt:
 		return `"ten"`
 	case KindBool:
