@@ -185,4 +185,3 @@ func concat(lists ...[]string) []string {
 	}
 	return out
 }
-
