@@ -210,3 +210,15 @@ func (c *Context) ChangesJSON(change string) string {
 	}
 	return "{" + strings.Join(parts, ",") + "}"
 }
+
+// columnWidth is the widest column name of the table.
+func (c *Context) columnWidth() int {
+	w := len("created_at")
+	for _, f := range c.Fields {
+		w = max(w, len(f.Column()))
+	}
+	return w
+}
+
+// Col pads a fixed column's name like the fields' (SQLColumn).
+func (c *Context) Col(name string) string { return pad(name, c.columnWidth()) }

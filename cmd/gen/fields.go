@@ -209,21 +209,26 @@ func (f *Field) SQLType() string {
 // Column is the field's column name as hand-written SQL spells it.
 func (f *Field) Column() string { return sqlIdent(f.Snake) }
 
-// SQLColumn is the field's column definition (without its trailing comma).
+// SQLColumn is the field's column definition (without its trailing comma), aligned with
+// the table's other columns.
 func (f *Field) SQLColumn() string {
-	col := f.Column() + " " + f.SQLType()
+	var rest []string
 	if !f.Optional {
-		col += " NOT NULL"
+		rest = append(rest, "NOT NULL")
 	}
 	switch f.Kind {
 	case KindString, KindText:
-		col += fmt.Sprintf(" CHECK (char_length(%s) BETWEEN 1 AND %d)", f.Column(), f.MaxLen)
+		rest = append(rest, fmt.Sprintf("CHECK (char_length(%s) BETWEEN 1 AND %d)", f.Column(), f.MaxLen))
 	case KindEnum:
 		quoted := make([]string, len(f.Choices))
 		for i, c := range f.Choices {
 			quoted[i] = "'" + c + "'"
 		}
-		col += fmt.Sprintf(" CHECK (%s IN (%s))", f.Column(), strings.Join(quoted, ", "))
+		rest = append(rest, fmt.Sprintf("CHECK (%s IN (%s))", f.Column(), strings.Join(quoted, ", ")))
+	}
+	col := pad(f.Column(), f.ctx.columnWidth()) + " " + f.SQLType()
+	if len(rest) > 0 {
+		col = pad(col, f.ctx.columnWidth()+12) + " " + strings.Join(rest, " ")
 	}
 	return col
 }
@@ -400,4 +405,12 @@ func (f *Field) BadInputCode() string {
 		return "length_out_of_range"
 	}
 	return f.BadCode()
+}
+
+// pad appends spaces to s up to width.
+func pad(s string, width int) string {
+	if len(s) >= width {
+		return s
+	}
+	return s + strings.Repeat(" ", width-len(s))
 }
