@@ -41,7 +41,7 @@ func TestContextNameRefusals(t *testing.T) {
 		"": "lower-case", "a": "lower-case", "Invoice": "lower-case", "1invoice": "lower-case", "in-voice": "lower-case",
 		"_invoice": "lower-case", "line__item": "lower-case", "line_item_": "lower-case", "invoice!": "lower-case",
 		strings.Repeat("x", 33): "lower-case",
-		"user": "reserved", "notification": "reserved", "kernel": "reserved", "internal": "reserved", "type": "reserved",
+		"user":                  "reserved", "notification": "reserved", "kernel": "reserved", "internal": "reserved", "type": "reserved",
 		"string": "reserved", "func": "reserved", "route": "reserved", "postgres": "reserved", "boot": "reserved",
 	} {
 		if _, err := newContext(name, ""); err == nil || !strings.Contains(err.Error(), why) {
