@@ -17,6 +17,7 @@ var templateFS embed.FS
 // templates are every template, parsed once.
 var templates = template.Must(template.New("gen").Funcs(template.FuncMap{
 	"quote": strconv.Quote,
+	"raw":   raw,
 	"join":  strings.Join,
 	"inc":   func(i int) int { return i + 1 },
 }).ParseFS(templateFS, "templates/*.tmpl"))
@@ -96,4 +97,13 @@ func numbered(src []byte) string {
 		fmt.Fprintf(&b, "%4d  %s\n", i+1, line)
 	}
 	return b.String()
+}
+
+// raw writes s as a Go raw string literal when it can (JSON reads better without Go's
+// escapes), else as an interpreted one.
+func raw(s string) string {
+	if strings.ContainsAny(s, "`\r") {
+		return strconv.Quote(s)
+	}
+	return "`" + s + "`"
 }
