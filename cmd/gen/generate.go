@@ -170,7 +170,7 @@ func checkDeclarations(root string, c *Context, files []output) error {
 		}
 		dir := path.Dir(f.Path)
 		if byDir[dir] == nil {
-			existing, err := declared(filepath.Join(root, filepath.FromSlash(dir)), strings.HasSuffix(f.Path, "_test.go"))
+			existing, err := declared(filepath.Join(root, filepath.FromSlash(dir)))
 			if err != nil {
 				return err
 			}
@@ -190,9 +190,9 @@ func checkDeclarations(root string, c *Context, files []output) error {
 	return nil
 }
 
-// declared returns the top-level names the Go files of dir declare (with its tests' when
-// tests is set); none for a folder that does not exist yet.
-func declared(dir string, tests bool) (map[string]string, error) {
+// declared returns the top-level names the Go files of dir declare, its tests' included
+// (a package's internal tests share its names); none for a folder that does not exist yet.
+func declared(dir string) (map[string]string, error) {
 	out := map[string]string{}
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -203,7 +203,7 @@ func declared(dir string, tests bool) (map[string]string, error) {
 	}
 	for _, e := range entries {
 		name := e.Name()
-		if e.IsDir() || !strings.HasSuffix(name, ".go") || (!tests && strings.HasSuffix(name, "_test.go")) {
+		if e.IsDir() || !strings.HasSuffix(name, ".go") {
 			continue
 		}
 		src, err := os.ReadFile(filepath.Join(dir, name))

@@ -139,6 +139,7 @@ func TestDryRunWritesNothing(t *testing.T) {
 	for _, want := range []string{
 		"would create domain/lineitem/lineitem.go\n", "would create migrations/20261130120000_line_items.up.sql\n",
 		"would create platform/i18n/locales/line_item.de.json\n", "would edit   " + coreFile + ": + LineItem,",
+		"would create cmd/internal/boot/lineitem.go\n", "would create cmd/internal/e2e/lineitem_test.go\n",
 		"nothing was written (--dry-run)",
 	} {
 		if !strings.Contains(out, want) {

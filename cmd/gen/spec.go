@@ -84,7 +84,8 @@ func init() {
 		bytes io net url os log slog sort math big regexp unicode utf8 embed template crypto rand hex base64
 		api worker cron migrate admin dev openapi docs ws realtime relay outbox eventlog events event cache
 		health metrics tracing config logging mail jobs server guard authn catalogue cached redis
-		user users auth audit notification notifications schedule identity notices mailing record records`) {
+		user users auth audit notification notifications schedule identity notices mailing record records
+		cmp cursor cursors`) {
 		reservedNames[w] = true
 	}
 }
