@@ -73,7 +73,8 @@ var (
 )
 
 // reservedNames may not name a context: Go's own words, the folders and packages a
-// context's files sit beside or import, and the shared kernel.
+// context's files sit beside or import, the shared kernel, the existing contexts, and
+// the API document's shared schemas (Problem, FieldError, pages).
 var reservedNames = map[string]bool{}
 
 func init() {
@@ -85,7 +86,7 @@ func init() {
 		api worker cron migrate admin dev openapi docs ws realtime relay outbox eventlog events event cache
 		health metrics tracing config logging mail jobs server guard authn catalogue cached redis
 		user users auth audit notification notifications schedule identity notices mailing record records
-		cmp cursor cursors`) {
+		cmp cursor cursors problem field_error page list pagination`) {
 		reservedNames[w] = true
 	}
 }
