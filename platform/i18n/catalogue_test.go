@@ -22,15 +22,30 @@ var placeholderRE = regexp.MustCompile(`\{\{\s*\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}
 // catalogue is one locale file as raw JSON: id -> string or plural forms.
 type catalogue map[string]any
 
+// readCatalogue merges every catalogue file of lang (see Files) as raw JSON, failing
+// on an id two files define.
 func readCatalogue(t *testing.T, lang string) catalogue {
 	t.Helper()
-	buf, err := locales.ReadFile("locales/" + lang + ".json")
+	names, err := Files(locales, lang)
 	if err != nil {
-		t.Fatalf("read %s: %v", lang, err)
+		t.Fatal(err)
 	}
-	var c catalogue
-	if err := json.Unmarshal(buf, &c); err != nil {
-		t.Fatalf("%s.json is not valid JSON: %v", lang, err)
+	c := catalogue{}
+	for _, name := range names {
+		buf, err := locales.ReadFile(name)
+		if err != nil {
+			t.Fatalf("read %s: %v", lang, err)
+		}
+		var file catalogue
+		if err := json.Unmarshal(buf, &file); err != nil {
+			t.Fatalf("%s is not valid JSON: %v", name, err)
+		}
+		for id, v := range file {
+			if _, dup := c[id]; dup {
+				t.Errorf("%s: %s is defined in another %s catalogue too", name, id, lang)
+			}
+			c[id] = v
+		}
 	}
 	return c
 }

@@ -5,7 +5,9 @@
 //
 // Catalogues live in locales/<lang>.json in the go-i18n JSON format: flat message
 // ids mapping either to a string or to plural forms ({"one": ..., "other": ...}),
-// with Go template data such as {{.Count}}.
+// with Go template data such as {{.Count}}. A bounded context may keep its own
+// messages beside them in locales/<context>.<lang>.json (what `cmd/gen` writes for a
+// new context), one file per shipped language; an id is defined in one file only.
 package i18n
 
 import (
@@ -46,22 +48,19 @@ func NewBundle() (*Bundle, error) {
 	return newBundle(locales)
 }
 
-// newBundle loads locales/<lang>.json of every supported language from fsys.
+// newBundle loads the catalogue files of every supported language from fsys.
 func newBundle(fsys fs.FS) (*Bundle, error) {
 	b := &Bundle{
 		bundle:     goi18n.NewBundle(language.English),
 		localizers: make(map[string]*Localizer, len(supported)),
 	}
 	for _, lang := range supported {
-		file, err := b.load(fsys, lang)
+		ids, err := b.load(fsys, lang)
 		if err != nil {
 			return nil, err
 		}
 		if lang == DefaultLanguage {
-			b.ids = make(map[string]struct{}, len(file.Messages))
-			for _, m := range file.Messages {
-				b.ids[m.ID] = struct{}{}
-			}
+			b.ids = ids
 		}
 	}
 	var fallback *Localizer
@@ -75,26 +74,48 @@ func newBundle(fsys fs.FS) (*Bundle, error) {
 	return b, nil
 }
 
-// load parses locales/<lang>.json into the bundle and checks its templates.
-func (b *Bundle) load(fsys fs.FS, lang string) (*goi18n.MessageFile, error) {
-	name := "locales/" + lang + ".json"
-	buf, err := fs.ReadFile(fsys, name)
+// Files returns the catalogue files of lang in fsys, in the order they load:
+// locales/<lang>.json first, then the contexts' locales/<context>.<lang>.json by name.
+func Files(fsys fs.FS, lang string) ([]string, error) {
+	own, err := fs.Glob(fsys, "locales/*."+lang+".json")
 	if err != nil {
-		return nil, fmt.Errorf("read catalogue %s: %w", name, err)
+		return nil, err
 	}
-	file, err := b.bundle.ParseMessageFileBytes(buf, lang+".json")
+	slices.Sort(own)
+	return append([]string{"locales/" + lang + ".json"}, own...), nil
+}
+
+// load parses every catalogue file of lang into the bundle, checks its templates, and
+// returns the ids it defines; an id defined by two files is an error.
+func (b *Bundle) load(fsys fs.FS, lang string) (map[string]struct{}, error) {
+	names, err := Files(fsys, lang)
 	if err != nil {
-		return nil, fmt.Errorf("parse catalogue %s: %w", name, err)
+		return nil, err
 	}
-	if len(file.Messages) == 0 {
-		return nil, fmt.Errorf("parse catalogue %s: no messages", name)
-	}
-	for _, m := range file.Messages {
-		if err := checkTemplates(m); err != nil {
+	ids := map[string]struct{}{}
+	for _, name := range names {
+		buf, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, fmt.Errorf("read catalogue %s: %w", name, err)
+		}
+		file, err := b.bundle.ParseMessageFileBytes(buf, lang+".json")
+		if err != nil {
 			return nil, fmt.Errorf("parse catalogue %s: %w", name, err)
 		}
+		if len(file.Messages) == 0 {
+			return nil, fmt.Errorf("parse catalogue %s: no messages", name)
+		}
+		for _, m := range file.Messages {
+			if err := checkTemplates(m); err != nil {
+				return nil, fmt.Errorf("parse catalogue %s: %w", name, err)
+			}
+			if _, dup := ids[m.ID]; dup {
+				return nil, fmt.Errorf("parse catalogue %s: message %q is defined in another %s catalogue too", name, m.ID, lang)
+			}
+			ids[m.ID] = struct{}{}
+		}
 	}
-	return file, nil
+	return ids, nil
 }
 
 // checkTemplates parses every plural form of m, so that a broken template fails

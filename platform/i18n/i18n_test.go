@@ -166,6 +166,11 @@ func TestNewBundleFromFS(t *testing.T) {
 		{"bad template", map[string]string{"en": good, "de": `{"a": "{{.X"}`, "es": good}, true},
 		{"mixed keys", map[string]string{"en": good, "de": `{"a": {"one": "x", "foo": "y"}}`, "es": good}, true},
 		{"empty", map[string]string{"en": `{}`, "de": good, "es": good}, true},
+		{"a context's own files", map[string]string{"en": good, "de": `{"a": "DE {{.X}}"}`, "es": good,
+			"invoice.en": `{"c": "C"}`, "invoice.de": `{"c": "DE C"}`}, false},
+		{"an id in two files", map[string]string{"en": good, "de": `{"a": "DE {{.X}}"}`, "es": good,
+			"invoice.de": `{"a": "DE again"}`}, true},
+		{"an empty context file", map[string]string{"en": good, "de": good, "es": good, "invoice.es": `{}`}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -187,8 +192,15 @@ func TestNewBundleFromFS(t *testing.T) {
 			if got := de.Plural("b", 2, nil); got != "2 b" { // missing in de: en
 				t.Errorf("Plural(b) = %q, want the en fallback", got)
 			}
-			if got := de.T("c", nil); got != "c" {
-				t.Errorf("T(c) = %q, want the id", got)
+			want := "c" // the id of an unknown message
+			if tt.files["invoice.de"] != "" {
+				want = "DE C"
+			}
+			if got := de.T("c", nil); got != want {
+				t.Errorf("T(c) = %q, want %q", got, want)
+			}
+			if got := b.Localizer("es").T("c", nil); tt.files["invoice.en"] != "" && got != "C" {
+				t.Errorf("es T(c) = %q, want the en fallback", got)
 			}
 		})
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -40,10 +42,31 @@ var apiInfo = route.Info{
 		{Name: "Notifications", Description: "Your notifications (your own and those to everyone, each with your read state), and sending them, for administrators."},
 		{Name: "Audit", Description: "The trail of every state-changing action, for administrators."},
 		{Name: "Cron", Description: "The ledger of scheduled actions' runs, for administrators."},
-		{Name: "Realtime", Description: "The WebSocket stream of events: a client's own, broadcasts, and for administrators the admin topic."},
-		{Name: "Operations", Description: "Liveness, readiness and metrics, served by every process."},
-		{Name: "Documentation", Description: "This reference and the document it is made from."},
 	},
+}
+
+// trailingTags end the document's tags, after those the context modules contribute
+// (APITag).
+var trailingTags = []route.Tag{
+	{Name: "Realtime", Description: "The WebSocket stream of events: a client's own, broadcasts, and for administrators the admin topic."},
+	{Name: "Operations", Description: "Liveness, readiness and metrics, served by every process."},
+	{Name: "Documentation", Description: "This reference and the document it is made from."},
+}
+
+// documentInfo is apiInfo with the tags the context modules contribute, by name, before
+// trailingTags; a tag named twice is an error.
+func documentInfo(contributed []route.Tag) (route.Info, error) {
+	info := apiInfo
+	extra := slices.SortedFunc(slices.Values(contributed), func(a, b route.Tag) int { return strings.Compare(a.Name, b.Name) })
+	info.Tags = slices.Concat(apiInfo.Tags, extra, trailingTags)
+	seen := map[string]bool{}
+	for _, tag := range info.Tags {
+		if seen[tag.Name] || tag.Description == "" {
+			return route.Info{}, fmt.Errorf("tag %q is described twice, or not at all", tag.Name)
+		}
+		seen[tag.Name] = true
+	}
+	return info, nil
 }
 
 // API serves the public surface: the per-IP rate limit on /v1, every context's routes
@@ -96,8 +119,11 @@ func mountAPI(d apiDeps) error {
 	})
 	pages := append(docs.Routes(), openapi)
 	all := append(append(server.OpsRoutes(d.Config, d.Health, d.Registry), pages...), routes...)
-	var err error
-	if doc, err = route.Document(apiInfo, all...); err != nil {
+	info, err := documentInfo(d.Tags)
+	if err != nil {
+		return fmt.Errorf("openapi document: %w", err)
+	}
+	if doc, err = route.Document(info, all...); err != nil {
 		return fmt.Errorf("openapi document: %w", err)
 	}
 	new(route.Mounter).Mount(app, pages...)
@@ -116,4 +142,5 @@ type apiDeps struct {
 	Registry *prometheus.Registry
 	Tracing  *tracing.Tracing
 	Routes   []route.Route `group:"routes"`
+	Tags     []route.Tag   `group:"api.tags"`
 }

@@ -5,6 +5,7 @@ import (
 
 	"go.uber.org/fx"
 
+	"github.com/keelhq/keel/adapters/http/route"
 	"github.com/keelhq/keel/adapters/http/web"
 	"github.com/keelhq/keel/adapters/jobs"
 	"github.com/keelhq/keel/adapters/postgres"
@@ -31,6 +32,7 @@ const (
 	groupJobs      = `group:"jobs"`            // jobs.Registration: the worker's River workers
 	groupActions   = `group:"actions"`         // schedule.Action: cron's scheduled actions
 	groupEncodings = `group:"event.encodings"` // outbox.Encoding: the wire data of events
+	groupTags      = `group:"api.tags"`        // route.Tag: the OpenAPI document's tags
 )
 
 // Routes annotates a constructor of a context's routes for the api.
@@ -46,6 +48,12 @@ func JobHandler(ctor any) any {
 // Action annotates a constructor of a scheduled action for cron.
 func Action(ctor any) any {
 	return fx.Annotate(ctor, fx.ResultTags(groupActions))
+}
+
+// APITag describes, in the api's OpenAPI document, the tag that groups a context's
+// operations (route.Route.Tags); the document lists it after the built-in contexts' tags.
+func APITag(name, description string) any {
+	return fx.Annotate(func() route.Tag { return route.Tag{Name: name, Description: description} }, fx.ResultTags(groupTags))
 }
 
 // EventEncoding supplies the wire data of a context's events to the outbox.

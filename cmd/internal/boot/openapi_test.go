@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"go.uber.org/fx"
 
+	"github.com/keelhq/keel/adapters/http/route"
 	"github.com/keelhq/keel/platform/config"
 	"github.com/keelhq/keel/platform/i18n"
 	"github.com/keelhq/keel/platform/logging"
@@ -173,9 +174,32 @@ func TestDocumentedTagsAreDescribed(t *testing.T) {
 		for method, op := range ops {
 			for _, tag := range op.Tags {
 				if !described[tag] {
-					t.Errorf("%s %s: tag %q has no description in apiInfo", method, path, tag)
+					t.Errorf("%s %s: tag %q has no description (apiInfo, or the context module's APITag)", method, path, tag)
 				}
 			}
 		}
+	}
+}
+
+// A context module's tag (APITag) is listed after the built-in contexts' tags and before
+// the trailing ones; a tag described twice is refused.
+func TestDocumentInfoTags(t *testing.T) {
+	info, err := documentInfo([]route.Tag{{Name: "Zebras", Description: "z"}, {Name: "Invoices", Description: "i"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, tag := range info.Tags {
+		names = append(names, tag.Name)
+	}
+	want := []string{"Auth", "Users", "Notifications", "Audit", "Cron", "Invoices", "Zebras", "Realtime", "Operations", "Documentation"}
+	if !slices.Equal(names, want) {
+		t.Errorf("tags %v, want %v", names, want)
+	}
+	if _, err := documentInfo([]route.Tag{{Name: "Users", Description: "again"}}); err == nil {
+		t.Error("a tag described twice was accepted")
+	}
+	if _, err := documentInfo([]route.Tag{{Name: "Bare"}}); err == nil {
+		t.Error("a tag without a description was accepted")
 	}
 }

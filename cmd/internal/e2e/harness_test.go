@@ -29,6 +29,18 @@ type stack struct {
 // variables override the test defaults (e.g. a private server's DATABASE_URL).
 func newStack(t *testing.T, extra ...string) *stack {
 	t.Helper()
+	return newStackOf(t, []string{"api", "worker", "cron", "migrate", "admin"}, extra...)
+}
+
+// newStackOf is newStack with only the named binaries built: a test that runs alone
+// (the generated contexts' in CI's copy of the repository) builds no binary it does not
+// start.
+func newStackOf(t *testing.T, bins []string, extra ...string) *stack {
+	t.Helper()
+	pkgs := make([]string, len(bins))
+	for i, b := range bins {
+		pkgs[i] = "./cmd/" + b
+	}
 	env := []string{
 		"APP_ENV=test",
 		"LOG_LEVEL=info",
@@ -42,7 +54,7 @@ func newStack(t *testing.T, extra ...string) *stack {
 	}
 	return &stack{
 		t:    t,
-		bins: proctest.Build(t, "./cmd/api", "./cmd/worker", "./cmd/cron", "./cmd/migrate", "./cmd/admin"),
+		bins: proctest.Build(t, pkgs...),
 		env:  append(env, extra...),
 	}
 }

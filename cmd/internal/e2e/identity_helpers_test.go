@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/keelhq/keel/platform/i18n"
 	"github.com/keelhq/keel/platform/testkit/proctest"
 )
 
@@ -262,21 +264,29 @@ func idStatus(t *testing.T, r response, status int) {
 	}
 }
 
-// idCatalogue is the shipped message catalogue, read from the repository.
+// idCatalogue is the shipped message catalogue, read from the repository: per language,
+// the core file merged with the contexts' own.
 var idCatalogue = sync.OnceValues(func() (map[string]map[string]any, error) {
 	root, err := proctest.ModuleRoot()
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]map[string]any{}
+	dir := os.DirFS(filepath.Join(root, "platform", "i18n"))
 	for _, lang := range []string{"en", "de", "es"} {
-		raw, err := os.ReadFile(filepath.Join(root, "platform", "i18n", "locales", lang+".json"))
+		names, err := i18n.Files(dir, lang) // the core catalogue and the contexts' own
 		if err != nil {
 			return nil, err
 		}
 		m := map[string]any{}
-		if err := json.Unmarshal(raw, &m); err != nil {
-			return nil, fmt.Errorf("%s.json: %w", lang, err)
+		for _, name := range names {
+			raw, err := fs.ReadFile(dir, name)
+			if err != nil {
+				return nil, err
+			}
+			if err := json.Unmarshal(raw, &m); err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
 		}
 		out[lang] = m
 	}
