@@ -38,6 +38,7 @@ type options struct {
 	keep     bool
 	baseline string
 	procs    int
+	threads  int
 }
 
 func main() {
@@ -51,6 +52,7 @@ func main() {
 	flag.StringVar(&o.modes, "exec-modes", "", "also run the uncached endpoint under these DATABASE_EXEC_MODE values, comma-separated (e.g. cache_statement,simple_protocol)")
 	flag.DurationVar(&o.logins, "login-d", 5*time.Second, "duration of the refresh scenario")
 	flag.BoolVar(&o.keep, "keep", false, "keep the database afterwards")
+	flag.IntVar(&o.threads, "wrk-threads", 1, "wrk's threads (one drives 64 connections past 60,000 req/s here; each more competes with the servers for the cores and lengthens the tails it measures)")
 	flag.IntVar(&o.procs, "gomaxprocs", 0, "GOMAXPROCS of every server, Keel's and the reference alike (0: Go's default, one per core)")
 	flag.StringVar(&o.baseline, "baseline", "", "also run this api binary (e.g. one built from an older commit) on GET /v1/users/{id}, as \"keel baseline\"")
 	flag.Parse()
@@ -73,8 +75,8 @@ func (o options) check() error {
 	switch {
 	case o.users < minUsers:
 		return fmt.Errorf("-users %d: at least %d are needed (the list scenario reads page %d of %d users)", o.users, minUsers, listPages+1, listLimit)
-	case o.conns < 1 || o.rounds < 1:
-		return fmt.Errorf("-c and -rounds must be at least 1")
+	case o.conns < 1 || o.rounds < 1 || o.threads < 1:
+		return fmt.Errorf("-c, -rounds and -wrk-threads must be at least 1")
 	case o.procs < 0:
 		return fmt.Errorf("-gomaxprocs must be 0 (Go's default) or more")
 	case o.duration < time.Second || o.logins < time.Second:

@@ -34,8 +34,8 @@ func (t *table) print(w io.Writer, o options) {
 	if o.procs > 0 {
 		procs = strconv.Itoa(o.procs)
 	}
-	fmt.Fprintf(w, "\nKeel load suite: %d users, %d connections, %d interleaved rounds of %s (median round shown), GOMAXPROCS %s, %d cores\n\n",
-		o.users, o.conns, o.rounds, o.duration, procs, runtime.NumCPU())
+	fmt.Fprintf(w, "\nKeel load suite: %d users, %d connections from %d wrk threads, %d interleaved rounds of %s (median round shown), GOMAXPROCS %s, %d cores\n\n",
+		o.users, o.conns, min(o.threads, o.conns), o.rounds, o.duration, procs, runtime.NumCPU())
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight|tabwriter.Debug)
 	fmt.Fprintln(tw, "endpoint\tserver\treq/s\tp50 ms\tp99 ms\tvs reference\tnon-2xx\t5xx\t")
 	for _, r := range t.rows {
@@ -66,14 +66,14 @@ func (s *suite) interleave(ctx context.Context, endpoint, token string, targets 
 	runs := make([][]result, len(targets))
 	perReq := make([][2]float64, len(targets))
 	for _, t := range targets { // warm up connections, caches and the planner
-		if _, err := wrk(t.url, token, s.o.conns, time.Second); err != nil {
+		if _, err := s.wrk(t.url, token, time.Second); err != nil {
 			return err
 		}
 	}
 	for round := range s.o.rounds {
 		for i, t := range targets {
 			step(fmt.Sprintf("%s on %s, round %d", endpoint, t.server, round+1))
-			r, err := wrk(t.url, token, s.o.conns, s.o.duration)
+			r, err := s.wrk(t.url, token, s.o.duration)
 			if err != nil {
 				return err
 			}
@@ -126,7 +126,7 @@ func (s *suite) roundTrips(ctx context.Context, t target, token string) ([2]floa
 	step(fmt.Sprintf("counting round trips of %s (waiting for PostgreSQL's statistics)", t.server))
 	time.Sleep(statsFlush)
 	x0, c0 := s.count.read(ctx)
-	r, err := wrk(t.url, token, s.o.conns, s.o.duration)
+	r, err := s.wrk(t.url, token, s.o.duration)
 	if err != nil || r.requests == 0 {
 		return [2]float64{}, err
 	}

@@ -19,13 +19,14 @@ type result struct {
 	fivexx   int64 // -1: not counted apart (wrk's non-2xx include them)
 }
 
-// wrk runs wrk against url and parses its report. It runs no Lua script: a response
-// hook (to tell 5xx from other non-2xx answers) costs wrk about 1 µs of its 13 to 14 µs per
-// response, CPU the load generator then takes from the server on this 2-core machine.
-// Every scenario expects 200, so the non-2xx count covers any 5xx.
-func wrk(url, token string, conns int, d time.Duration) (result, error) {
-	threads := min(2, conns)
-	args := []string{"-t" + strconv.Itoa(threads), "-c" + strconv.Itoa(conns), "-d" + d.String(), "--latency",
+// wrk runs wrk against url with the suite's connections and load-generator threads, and
+// parses its report. It runs no Lua script: a response hook (to tell 5xx from other
+// non-2xx answers) costs wrk about 1 µs of its 13 to 14 µs per response, CPU the load
+// generator then takes from the server on this 2-core machine. Every scenario expects
+// 200, so the non-2xx count covers any 5xx.
+func (s *suite) wrk(url, token string, d time.Duration) (result, error) {
+	threads := min(s.o.threads, s.o.conns)
+	args := []string{"-t" + strconv.Itoa(threads), "-c" + strconv.Itoa(s.o.conns), "-d" + d.String(), "--latency",
 		"--timeout", "5s"}
 	if token != "" {
 		args = append(args, "-H", "Authorization: Bearer "+token)
