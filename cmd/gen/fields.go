@@ -25,19 +25,13 @@ func (f *Field) Named() bool { return f.Is(KindString, KindText, KindEnum) }
 
 // ValueType is the field's type in the domain.
 func (f *Field) ValueType() string {
-	switch f.Kind {
-	case KindInt:
-		return "int64"
-	case KindBool:
-		return "bool"
-	case KindTime:
-		return "time.Time"
-	case KindUUID:
-		return "uuid.UUID"
-	case KindDecimal:
+	switch {
+	case f.Kind == KindDecimal:
 		return "kernel.Decimal"
+	case f.Named():
+		return f.Go
 	}
-	return f.Go
+	return f.primitive()
 }
 
 // primitive is the field's type in primitive form (records, rows, the API's input).

@@ -20,14 +20,9 @@ import (
 // bad configuration. Logs go to standard error; standard output is the command's own.
 // SIGINT and SIGTERM cancel run's context.
 func Command[T any](process string, run func(ctx context.Context, deps T) error, modules ...fx.Option) int {
-	cfg, err := config.Load(process)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "keel %s: %v\n", process, err)
+	cfg, level, ok := commandConfig(process)
+	if !ok {
 		return 2
-	}
-	level := cfg.LogLevel
-	if level == "info" {
-		level = "warn" // a command's progress is its own output; the log speaks of trouble
 	}
 	ts, logOpts, ok := tracingSettings(process)
 	if !ok {
@@ -69,4 +64,19 @@ func Command[T any](process string, run func(ctx context.Context, deps T) error,
 		return 1
 	}
 	return code
+}
+
+// commandConfig loads the configuration of a command whose standard output is its own,
+// and the level of its log (on standard error): warn where info was asked, so that the
+// log speaks of trouble only. ok is false once a bad setting has been reported.
+func commandConfig(process string) (cfg *config.Config, level string, ok bool) {
+	cfg, err := config.Load(process)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "keel %s: %v\n", process, err)
+		return nil, "", false
+	}
+	if level = cfg.LogLevel; level == "info" {
+		level = "warn"
+	}
+	return cfg, level, true
 }

@@ -12,7 +12,6 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/keelhq/keel/adapters/http/docs"
-	"github.com/keelhq/keel/platform/config"
 	"github.com/keelhq/keel/platform/logging"
 	"github.com/keelhq/keel/platform/tracing"
 )
@@ -23,14 +22,9 @@ import (
 // is dialled). Client generators use it without a running api (`api openapi`). It returns
 // the exit status: 0, 1 when the document cannot be produced, 2 for bad configuration.
 func OpenAPI(process string, w io.Writer, modules ...fx.Option) int {
-	cfg, err := config.Load(process)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "keel %s: %v\n", process, err)
+	cfg, level, ok := commandConfig(process)
+	if !ok {
 		return 2
-	}
-	level := cfg.LogLevel
-	if level == "info" {
-		level = "warn" // standard output is the document; the log speaks of trouble only
 	}
 	log := logging.New(os.Stderr, level, process)
 	var app *fiber.App
