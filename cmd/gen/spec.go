@@ -117,6 +117,9 @@ func newContext(name, pluralName string) (*Context, error) {
 	} else if !contextNameRE.MatchString(pl) || pl == name {
 		return nil, fmt.Errorf("plural %q: use lower-case letters and digits, words joined by '_', unlike the name", pl)
 	}
+	if err := checkTable(pl); err != nil {
+		return nil, err
+	}
 	pws := words(pl)
 	c := &Context{
 		Name: name, Pkg: pkg, Type: exported(ws), Var: unexported(ws), Table: pl,
@@ -266,6 +269,29 @@ func (c *Context) checkParams() error {
 			}
 			taken[p] = "field " + f.Name + "'s"
 		}
+	}
+	return nil
+}
+
+// maxTableLength keeps the table's names within PostgreSQL's 63 bytes: longer ones are cut
+// there, and the cut index name (<table>_owner_idx) meets the cut table name.
+const maxTableLength = 48
+
+// checkTable refuses a table name the migration cannot create as written: a PostgreSQL key
+// word, a name too long, or a name taken outside migrations/*.sql (River's tables, the
+// migrator's own) or shadowed by pg_catalog (pg_...).
+func checkTable(table string) error {
+	switch {
+	case len(table) > maxTableLength:
+		return fmt.Errorf("table %q: at most %d characters (PostgreSQL cuts names at 63 bytes): choose a shorter --plural", table, maxTableLength)
+	case sqlReserved[table]:
+		return fmt.Errorf("table %q would be a PostgreSQL key word (CREATE TABLE %s fails): choose another --plural", table, table)
+	case strings.HasPrefix(table, "river_"):
+		return fmt.Errorf("table %q: river_ tables are River's (the job queue's schema): choose another name or --plural", table)
+	case strings.HasPrefix(table, "pg_"):
+		return fmt.Errorf("table %q: pg_ names are PostgreSQL's own (pg_catalog comes first): choose another name or --plural", table)
+	case strings.HasPrefix(table, "keel_migration"):
+		return fmt.Errorf("table %q: keel_migrations and keel_migration_locks are the migrator's: choose another name or --plural", table)
 	}
 	return nil
 }
