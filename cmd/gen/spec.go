@@ -163,7 +163,7 @@ func (c *Context) parseField(item string) (*Field, error) {
 		return nil, fmt.Errorf("field %q: write name:type, e.g. title:string or note:text?", item)
 	}
 	if !camelFieldRE.MatchString(name) && !snakeFieldRE.MatchString(name) {
-		return nil, fmt.Errorf("field %q: name it in camelCase or snake_case, starting with a lower-case letter (e.g. dueAt, due_at)", item)
+		return nil, fmt.Errorf("field %q: name it in camelCase or snake_case, starting with a lower-case letter (e.g. dueAt, due_at; each capital starts a word of two or more letters: userId, not userID)", item)
 	}
 	ws := words(name)
 	f := &Field{Name: camel(ws), Go: exported(ws), Local: unexported(ws), Snake: strings.Join(ws, "_"), Human: strings.Join(ws, " "), ctx: c}

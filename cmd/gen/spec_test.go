@@ -136,7 +136,7 @@ func TestParseFieldsRefusals(t *testing.T) {
 		"Title:string":             "camelCase or snake_case",
 		"1title:string":            "camelCase or snake_case",
 		"ti-tle:string":            "camelCase or snake_case",
-		"userID:uuid":              "camelCase or snake_case",
+		"userID:uuid":              "userId, not userID",
 		"title:string,title:text":  "the same field",
 		"dueAt:time,due_at:time":   "the same field",
 		"id:uuid":                  "reserved",
