@@ -32,6 +32,8 @@ func fakeRepo(t *testing.T) string {
 		"cmd/internal/boot/gadget_clash.go": "package boot\n\n// Gadget is taken.\nvar Gadget = 1\n",
 		"adapters/http/shop/shop.go":        "package shop\n\nconst path = \"/v1/widgets/{id}\"\n",
 		"cmd/internal/e2e/harness_test.go":  "package e2e_test\n\nfunc newStack() {}\n",
+		// A test's own throwaway route serves nothing: it does not take /v1/invoices.
+		"adapters/http/server/bench_test.go": "package server\n\nconst benchPath = \"/v1/invoices/{id}\"\n",
 	}
 	for name, content := range files {
 		p := filepath.Join(dir, filepath.FromSlash(name))
@@ -176,6 +178,8 @@ func TestRefusalsWriteNothing(t *testing.T) {
 		{[]string{"model", "invoice", "--fields", fields}, "context NAME"},
 		{[]string{"context", "invoice", "extra", "--fields", fields}, "context NAME"},
 		{[]string{"context", "invoice", "--fields", fields, "--bogus"}, "flag provided but not defined"},
+		{[]string{"context", "invoice", "--plural", "user", "--fields", fields}, "key word"},
+		{[]string{"context", "invoice", "--plural", strings.Repeat("x", 60), "--fields", fields}, "at most 48"},
 	} {
 		code, out := gen(dir, tc.args...)
 		if code != 2 || !strings.Contains(out, tc.why) {

@@ -117,6 +117,9 @@ func newContext(name, pluralName string) (*Context, error) {
 	} else if !contextNameRE.MatchString(pl) || pl == name {
 		return nil, fmt.Errorf("plural %q: use lower-case letters and digits, words joined by '_', unlike the name", pl)
 	}
+	if err := checkTable(pl); err != nil {
+		return nil, err
+	}
 	pws := words(pl)
 	c := &Context{
 		Name: name, Pkg: pkg, Type: exported(ws), Var: unexported(ws), Table: pl,
@@ -160,7 +163,7 @@ func (c *Context) parseField(item string) (*Field, error) {
 		return nil, fmt.Errorf("field %q: write name:type, e.g. title:string or note:text?", item)
 	}
 	if !camelFieldRE.MatchString(name) && !snakeFieldRE.MatchString(name) {
-		return nil, fmt.Errorf("field %q: name it in camelCase or snake_case, starting with a lower-case letter (e.g. dueAt, due_at)", item)
+		return nil, fmt.Errorf("field %q: name it in camelCase or snake_case, starting with a lower-case letter (e.g. dueAt, due_at; each capital starts a word of two or more letters: userId, not userID)", item)
 	}
 	ws := words(name)
 	f := &Field{Name: camel(ws), Go: exported(ws), Local: unexported(ws), Snake: strings.Join(ws, "_"), Human: strings.Join(ws, " "), ctx: c}
@@ -266,6 +269,29 @@ func (c *Context) checkParams() error {
 			}
 			taken[p] = "field " + f.Name + "'s"
 		}
+	}
+	return nil
+}
+
+// maxTableLength keeps the table's names within PostgreSQL's 63 bytes: longer ones are cut
+// there, and the cut index name (<table>_owner_idx) meets the cut table name.
+const maxTableLength = 48
+
+// checkTable refuses a table name the migration cannot create as written: a PostgreSQL key
+// word, a name too long, or a name taken outside migrations/*.sql (River's tables, the
+// migrator's own) or shadowed by pg_catalog (pg_...).
+func checkTable(table string) error {
+	switch {
+	case len(table) > maxTableLength:
+		return fmt.Errorf("table %q: at most %d characters (PostgreSQL cuts names at 63 bytes): choose a shorter --plural", table, maxTableLength)
+	case sqlReserved[table]:
+		return fmt.Errorf("table %q would be a PostgreSQL key word (CREATE TABLE %s fails): choose another --plural", table, table)
+	case strings.HasPrefix(table, "river_"):
+		return fmt.Errorf("table %q: river_ tables are River's (the job queue's schema): choose another name or --plural", table)
+	case strings.HasPrefix(table, "pg_"):
+		return fmt.Errorf("table %q: pg_ names are PostgreSQL's own (pg_catalog comes first): choose another name or --plural", table)
+	case strings.HasPrefix(table, "keel_migration"):
+		return fmt.Errorf("table %q: keel_migrations and keel_migration_locks are the migrator's: choose another name or --plural", table)
 	}
 	return nil
 }

@@ -56,6 +56,35 @@ func TestContextNameRefusals(t *testing.T) {
 	}
 }
 
+// The plural names the table: a PostgreSQL key word (CREATE TABLE user fails), a name that
+// outgrows PostgreSQL's 63 bytes once the index suffix is added (truncated, then meeting the
+// table's own name), or a table that something other than migrations/*.sql makes (River's,
+// the migrator's) or that pg_catalog shadows, is refused; whether it came from --plural or
+// from the name.
+func TestContextTableRefusals(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, plural, why string }{
+		{"thing", "user", "key word"}, {"thing", "select", "key word"}, {"thing", "order", "key word"},
+		{"thing", "table", "key word"}, {"thing", "group", "key word"},
+		{"thing", strings.Repeat("a", 49), "at most 48"},
+		{"thing", "river_job", "river_"}, {"thing", "river_leader", "river_"}, {"river_job", "", "river_"},
+		{"thing", "pg_things", "pg_"}, {"pg_thing", "", "pg_"},
+		{"thing", "keel_migrations", "keel_migration"}, {"thing", "keel_migration_locks", "keel_migration"},
+	} {
+		_, err := newContext(tc.name, tc.plural)
+		if err == nil || !strings.Contains(err.Error(), tc.why) {
+			t.Errorf("newContext(%q, %q) = %v, want a refusal saying %q", tc.name, tc.plural, err, tc.why)
+		}
+	}
+	for _, ok := range []struct{ name, plural string }{
+		{"thing", strings.Repeat("a", 48)}, {"order", ""}, {"group", ""}, {"user_item", "users_items"}, {"river", ""},
+	} {
+		if _, err := newContext(ok.name, ok.plural); err != nil {
+			t.Errorf("newContext(%q, %q): %v", ok.name, ok.plural, err)
+		}
+	}
+}
+
 func TestParseFields(t *testing.T) {
 	t.Parallel()
 	c, _ := newContext("invoice", "")
@@ -107,7 +136,7 @@ func TestParseFieldsRefusals(t *testing.T) {
 		"Title:string":             "camelCase or snake_case",
 		"1title:string":            "camelCase or snake_case",
 		"ti-tle:string":            "camelCase or snake_case",
-		"userID:uuid":              "camelCase or snake_case",
+		"userID:uuid":              "userId, not userID",
 		"title:string,title:text":  "the same field",
 		"dueAt:time,due_at:time":   "the same field",
 		"id:uuid":                  "reserved",
