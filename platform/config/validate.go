@@ -29,9 +29,9 @@ func (c *Config) Validate() error {
 // problems maps each invalid variable to what is wrong with it.
 func (c *Config) problems() map[string]string {
 	errs := validation.Errors{
-		"APP_ENV":          validation.Validate(c.Env, validation.Required, validation.In(EnvDevelopment, EnvTest, EnvProduction)),
+		"APP_ENV":          validation.Validate(c.Env, validation.Required, oneOf(EnvDevelopment, EnvTest, EnvProduction)),
 		"HTTP_ADDR":        validation.Validate(c.HTTPAddr, validation.When(c.serves(), validation.By(listenAddr))),
-		"LOG_LEVEL":        validation.Validate(c.LogLevel, validation.In("debug", "info", "warn", "error")),
+		"LOG_LEVEL":        validation.Validate(c.LogLevel, oneOf("debug", "info", "warn", "error")),
 		"SHUTDOWN_TIMEOUT": durationIn(c.ShutdownTimeout, time.Second, 5*time.Minute),
 
 		"HTTP_READ_TIMEOUT":     durationIn(c.HTTP.ReadTimeout, 100*time.Millisecond, 10*time.Minute),
@@ -69,12 +69,12 @@ func (c *Config) problems() map[string]string {
 		"EVENTS_RETENTION":       durationIn(c.Events.Retention, time.Minute, 366*24*time.Hour),
 		"EVENTS_RETENTION_COUNT": intIn(c.Events.RetentionCount, 1, 1_000_000),
 
-		"MAIL_DRIVER":        validation.Validate(c.Mail.Driver, validation.Required, validation.In("dir", "smtp"), validation.By(c.productionMail)),
+		"MAIL_DRIVER":        validation.Validate(c.Mail.Driver, validation.Required, oneOf("dir", "smtp"), validation.By(c.productionMail)),
 		"MAIL_FROM":          validation.Validate(c.Mail.From, validation.Required, validation.By(mailAddress), validation.By(c.notLocal("MAIL_FROM"))),
 		"MAIL_DIR":           validation.Validate(c.Mail.Dir, validation.When(c.Mail.Driver == "dir", validation.Required)),
 		"MAIL_SMTP_HOST":     validation.Validate(c.Mail.SMTPHost, validation.When(c.Mail.Driver == "smtp", validation.Required)),
 		"MAIL_SMTP_PORT":     intIn(c.Mail.SMTPPort, 1, 65535),
-		"MAIL_SMTP_TLS":      validation.Validate(c.Mail.SMTPTLS, validation.In("none", "starttls", "tls")),
+		"MAIL_SMTP_TLS":      validation.Validate(c.Mail.SMTPTLS, oneOf("none", "starttls", "tls")),
 		"MAIL_LINK_BASE_URL": validation.Validate(c.Mail.LinkBaseURL, validation.Required, validation.By(httpURL), validation.By(c.notLocal("MAIL_LINK_BASE_URL"))),
 
 		"AUTH_JWT_KEYS":           validation.Validate(c.Auth.JWTKeys, validation.Required, validation.By(c.notDevSecret(DevJWTKeys))),
@@ -297,4 +297,13 @@ func originPattern(v any) error {
 		return errors.New("is not an origin such as https://app.example.com or http://localhost:*")
 	}
 	return nil
+}
+
+// oneOf accepts one of values, and names them all when refusing another.
+func oneOf(values ...string) validation.Rule {
+	in := make([]any, len(values))
+	for i, v := range values {
+		in[i] = v
+	}
+	return validation.In(in...).Error("must be one of " + strings.Join(values, ", "))
 }
