@@ -93,6 +93,43 @@ func newUser(t *testing.T, email string) *user.User {
 }
 
 // The decorated repository keeps every promise of user.Repository.
+// createAndWarm creates u through creator, then reads it reads times through reader, so
+// that reader's tiers hold it before the test changes it.
+func createAndWarm(ctx context.Context, t *testing.T, creator *instance, u *user.User, reader *instance, reads int) {
+	t.Helper()
+	if err := creator.repo.Create(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	for range reads {
+		if _, err := reader.repo.Get(ctx, u.ID()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// renameInTx renames the account through in inside one transaction of tx, calling during
+// (when not nil) after the update and before the commit.
+func renameInTx(ctx context.Context, t *testing.T, tx *postgres.Transactor, in *instance, id uuid.UUID, name string, during func(txCtx context.Context)) {
+	t.Helper()
+	err := tx.Do(ctx, func(txCtx context.Context) error {
+		locked, err := in.repo.GetForUpdate(txCtx, id)
+		if err != nil {
+			return err
+		}
+		locked.Rename(user.Name(name), time.Now(), kernel.Changes{})
+		if err := in.repo.Update(txCtx, locked); err != nil {
+			return err
+		}
+		if during != nil {
+			during(txCtx)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestRepositoryContract(t *testing.T) {
 	t.Parallel()
 	usertest.RepositoryContract(t, func(t *testing.T) (user.Repository, ports.Tx) {
@@ -154,32 +191,15 @@ func TestInvalidatedAfterCommit(t *testing.T) {
 	in := newInstance(t, tx, pguser.NewRepository(db), rdb, prefix)
 	ctx := testCtx(t)
 	u := newUser(t, "commit@example.com")
-	if err := in.repo.Create(ctx, u); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := in.repo.Get(ctx, u.ID()); err != nil {
-		t.Fatal(err)
-	}
-	err := tx.Do(ctx, func(txCtx context.Context) error {
-		locked, err := in.repo.GetForUpdate(txCtx, u.ID())
-		if err != nil {
-			return err
-		}
-		locked.Rename(user.Name("Renamed"), time.Now(), kernel.Changes{})
-		if err := in.repo.Update(txCtx, locked); err != nil {
-			return err
-		}
+	createAndWarm(ctx, t, in, u, in, 1)
+	renameInTx(ctx, t, tx, in, u.ID(), "Renamed", func(txCtx context.Context) {
 		if got, err := in.repo.Get(txCtx, u.ID()); err != nil || got.Name() != "Renamed" {
 			t.Errorf("inside the transaction Get = %v, %v; want its own write", got, err)
 		}
 		if got, err := in.repo.Get(ctx, u.ID()); err != nil || got.Name() != u.Name() {
 			t.Errorf("outside, before commit, Get = %v, %v; want the committed name", got, err)
 		}
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if got, err := in.repo.Get(ctx, u.ID()); err != nil || got.Name() != "Renamed" {
 		t.Fatalf("after commit Get = %v, %v; want the new name at once", got, err)
 	}
@@ -220,26 +240,8 @@ func TestOtherInstanceSeesChange(t *testing.T) {
 	b := newInstance(t, tx, pguser.NewRepository(db), rdb, prefix)
 	ctx := testCtx(t)
 	u := newUser(t, "instances@example.com")
-	if err := a.repo.Create(ctx, u); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.repo.Get(ctx, u.ID()); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.repo.Get(ctx, u.ID()); err != nil {
-		t.Fatal(err)
-	}
-	err := tx.Do(ctx, func(ctx context.Context) error {
-		v, err := a.repo.GetForUpdate(ctx, u.ID())
-		if err != nil {
-			return err
-		}
-		v.Rename(user.Name("Seen everywhere"), time.Now(), kernel.Changes{})
-		return a.repo.Update(ctx, v)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	createAndWarm(ctx, t, a, u, b, 2)
+	renameInTx(ctx, t, tx, a, u.ID(), "Seen everywhere", nil)
 	committed := time.Now()
 	for {
 		got, err := b.repo.Get(ctx, u.ID())
