@@ -1,9 +1,10 @@
 // Package notices joins the notification context with the contexts whose changes it
 // tells accounts about: the notifications the service sends itself (a sign-in from a new
 // device, a password change, a role change), rendered in the recipient's language when
-// they are created and stored in the transaction of the change; the anti-corruption
-// layer through which the notification context learns which accounts exist; and the
-// housekeeping of notifications and sign-in history.
+// they are created and stored in the transaction of the change; and the anti-corruption
+// layer through which the notification context learns which accounts exist. (The purge
+// of read notifications and old sign-in history are cron actions that call the services
+// directly.)
 package notices
 
 import (
