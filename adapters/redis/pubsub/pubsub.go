@@ -110,8 +110,8 @@ func (s *Subscriber) Stats() Stats {
 	return Stats{Received: s.received.Load(), Unrouted: s.unrouted.Load(), Ups: s.ups.Load(), Losses: s.losses.Load()}
 }
 
-// Run keeps the subscription up until ctx ends, reconnecting with backoff. It returns at
-// once when there is no channel to subscribe to, and waits for ctx without Redis.
+// Run keeps the subscription up until ctx ends, reconnecting with backoff. Without Redis,
+// or with no channel to subscribe to, it only waits for ctx.
 func (s *Subscriber) Run(ctx context.Context) {
 	if s.rdb == nil || len(s.handlers) == 0 {
 		<-ctx.Done()
