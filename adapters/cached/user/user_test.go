@@ -62,14 +62,25 @@ func newInstance(t *testing.T, pg *postgres.Transactor, inner user.Repository, r
 		in.store = cached.New(opts, local, remote, in.bus, nil)
 		sub := pubsub.New(rdb, nil)
 		in.bus.Listen(sub, in.store)
+		// Told after the bus's own callback, so the bus is subscribed by then.
+		up := make(chan struct{}, 1)
+		sub.OnState(func(isUp bool, _ error) {
+			if isUp {
+				select {
+				case up <- struct{}{}:
+				default:
+				}
+			}
+		})
 		sub.Start()
 		t.Cleanup(func() { _ = sub.Stop(context.Background()) })
-		deadline := time.Now().Add(10 * time.Second)
-		for !in.bus.Subscribed() {
-			if time.Now().After(deadline) {
-				t.Fatal("the invalidation bus did not subscribe")
-			}
-			time.Sleep(5 * time.Millisecond)
+		select {
+		case <-up:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the invalidation bus did not subscribe")
+		}
+		if !in.bus.Subscribed() {
+			t.Fatal("the subscription is up but the bus does not say it is subscribed")
 		}
 	}
 	in.repo = cacheduser.New(in.inner, in.store, pg, postgres.InTx)
