@@ -154,21 +154,25 @@ func (r *Repository) List(ctx context.Context, reader uuid.UUID, f notification.
 
 // MarkRead implements notification.Repository.
 func (r *Repository) MarkRead(ctx context.Context, reader, id uuid.UUID, now time.Time) error {
-	db := postgres.Conn(ctx, r.db)
-	var hidden []bool
-	err := db.NewRaw(`SELECT coalesce(r.hidden, false) FROM notifications n
-		LEFT JOIN notification_reads r ON r.notification_id = n.id AND r.user_id = ?
-		WHERE n.id = ? AND (n.user_id = ? OR n.user_id IS NULL)`, reader, id, reader).Scan(ctx, &hidden)
-	if err != nil {
-		return fmt.Errorf("find notification %s: %w", id, err)
-	}
-	if len(hidden) == 0 || hidden[0] {
-		return notification.ErrNotFound
-	}
-	_, err = db.NewRaw(`INSERT INTO notification_reads (user_id, notification_id, read_at) VALUES (?, ?, ?)
-		ON CONFLICT (user_id, notification_id) DO NOTHING`, reader, id, now).Exec(ctx)
+	// One statement: the notification is locked against deletion (a purge) between finding
+	// it and recording the read, which would otherwise fail on the foreign key.
+	var found int
+	err := postgres.Conn(ctx, r.db).NewRaw(`WITH target AS (
+			SELECT n.id FROM notifications n
+			LEFT JOIN notification_reads r ON r.notification_id = n.id AND r.user_id = ?
+			WHERE n.id = ? AND (n.user_id = ? OR n.user_id IS NULL) AND NOT coalesce(r.hidden, false)
+			FOR KEY SHARE OF n
+		), marked AS (
+			INSERT INTO notification_reads (user_id, notification_id, read_at)
+			SELECT ?, id, ? FROM target
+			ON CONFLICT (user_id, notification_id) DO NOTHING
+		)
+		SELECT count(*) FROM target`, reader, id, reader, reader, now).Scan(ctx, &found)
 	if err != nil {
 		return fmt.Errorf("mark notification %s read: %w", id, err)
+	}
+	if found == 0 {
+		return notification.ErrNotFound
 	}
 	return nil
 }
