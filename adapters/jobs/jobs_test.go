@@ -52,6 +52,25 @@ func newQueue(t *testing.T, db *database.DB) *jobs.Queue {
 	return q
 }
 
+// startWorker starts a worker over db's pool for regs, stopped when the test ends.
+func startWorker(t *testing.T, db *database.DB, o jobs.WorkerOptions, regs ...jobs.Registration) {
+	t.Helper()
+	client, err := jobs.NewWorker(db.Pool, regs, o, quietLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := client.Stop(ctx); err != nil {
+			t.Errorf("stop worker: %v", err)
+		}
+	})
+}
+
 func TestEnqueueJoinsTransaction(t *testing.T) {
 	t.Parallel()
 	db := pgtest.Open(t)
@@ -179,21 +198,7 @@ func TestWorkerWorksAndRetries(t *testing.T) {
 		}
 		return nil
 	}
-	client, err := jobs.NewWorker(db.Pool, []jobs.Registration{jobs.Handle(handler)},
-		jobs.WorkerOptions{Concurrency: 2, JobTimeout: 30 * time.Second}, quietLog())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := client.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := client.Stop(ctx); err != nil {
-			t.Errorf("stop worker: %v", err)
-		}
-	})
+	startWorker(t, db, jobs.WorkerOptions{Concurrency: 2, JobTimeout: 30 * time.Second}, jobs.Handle(handler))
 
 	q := newQueue(t, db)
 	tx := postgres.NewTransactor(db.Bun)
@@ -216,7 +221,7 @@ func TestWorkerWorksAndRetries(t *testing.T) {
 	waitState(t, db, "flaky", "completed", 15*time.Second)
 	var attempt, failures int
 	var lastErr string
-	err = db.Pool.QueryRow(ctx, `SELECT attempt, coalesce(array_length(errors, 1), 0), errors[1]->>'error'
+	err := db.Pool.QueryRow(ctx, `SELECT attempt, coalesce(array_length(errors, 1), 0), errors[1]->>'error'
 		FROM river_job WHERE args->>'note' = 'flaky'`).Scan(&attempt, &failures, &lastErr)
 	if err != nil {
 		t.Fatal(err)

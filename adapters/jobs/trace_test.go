@@ -23,21 +23,11 @@ func TestJobContinuesTheTraceThatEnqueuedIt(t *testing.T) {
 	tracer := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(ended)).Tracer("test")
 
 	inJob := make(chan trace.SpanContext, 1)
-	client, err := jobs.NewWorker(db.Pool, []jobs.Registration{jobs.Handle(func(ctx context.Context, _ pingJob) error {
-		inJob <- trace.SpanContextFromContext(ctx)
-		return nil
-	})}, jobs.WorkerOptions{Concurrency: 1, JobTimeout: 30 * time.Second, Tracer: tracer}, quietLog())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := client.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = client.Stop(ctx)
-	})
+	startWorker(t, db, jobs.WorkerOptions{Concurrency: 1, JobTimeout: 30 * time.Second, Tracer: tracer},
+		jobs.Handle(func(ctx context.Context, _ pingJob) error {
+			inJob <- trace.SpanContextFromContext(ctx)
+			return nil
+		}))
 	q, err := jobs.NewQueue(db.SQL, quietLog(), tracer)
 	if err != nil {
 		t.Fatal(err)

@@ -49,7 +49,7 @@ func (c *Config) problems() map[string]string {
 		"DATABASE_MIN_CONNS":         intIn(int(c.Database.MinConns), 0, int(c.Database.MaxConns)),
 		"DATABASE_STATEMENT_TIMEOUT": durationIn(c.Database.StatementTimeout, 10*time.Millisecond, 10*time.Minute),
 		"DATABASE_CONNECT_TIMEOUT":   durationIn(c.Database.ConnectTimeout, 100*time.Millisecond, time.Minute),
-		"DATABASE_EXEC_MODE":         validation.Validate(c.Database.ExecMode, validation.Required, validation.By(execMode)),
+		"DATABASE_EXEC_MODE":         validation.Validate(c.Database.ExecMode, validation.Required, oneOf(execModes...)),
 
 		"CACHE_TTL":               durationIn(c.Cache.TTL, time.Second, time.Hour),
 		"CACHE_LOCAL_TTL":         durationIn(c.Cache.LocalTTL, 0, c.Cache.TTL),
@@ -201,17 +201,14 @@ func (c *Config) serves() bool {
 	return ok || c.HTTPAddr != ""
 }
 
+// execModes are the accepted DATABASE_EXEC_MODE values (database.ExecModes), in the
+// order a refusal names them.
+var execModes = []string{database.ExecModeExec, database.ExecModeSimpleProtocol, database.ExecModeCacheStatement,
+	database.ExecModeCacheDescribe, database.ExecModeDescribeExec}
+
 func durationIn(d, lo, hi time.Duration) error {
 	if d < lo || d > hi {
 		return fmt.Errorf("must be between %s and %s", lo, hi)
-	}
-	return nil
-}
-
-// execMode checks a DATABASE_EXEC_MODE.
-func execMode(v any) error {
-	if _, ok := database.ExecModes[v.(string)]; !ok {
-		return errors.New("must be one of exec, simple_protocol, cache_statement, cache_describe, describe_exec")
 	}
 	return nil
 }

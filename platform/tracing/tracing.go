@@ -9,7 +9,6 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -162,10 +161,4 @@ func TraceID(ctx context.Context) (string, bool) {
 		return "", false
 	}
 	return span.SpanContext().TraceID().String(), true
-}
-
-// Fail marks span failed with a description that must hold no secret (a problem code, an
-// SQLSTATE), never an error's text.
-func Fail(span trace.Span, description string) {
-	span.SetStatus(codes.Error, description)
 }

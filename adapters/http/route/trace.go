@@ -32,13 +32,12 @@ func traced(t trace.Tracer, id string, h fiber.Handler) fiber.Handler {
 		defer func() {
 			if !returned { // h panicked: the span ends failed, the panic goes on to be recovered
 				span.SetStatus(codes.Error, "panic")
-				c.SetUserContext(parent)
-				span.End()
 			}
+			c.SetUserContext(parent)
+			span.End()
 		}()
 		err := h(c)
 		returned = true
-		c.SetUserContext(parent)
 		if err != nil {
 			status, code := web.Describe(err)
 			span.SetAttributes(attribute.String("keel.problem.code", code), attribute.Int("keel.problem.status", status))
@@ -46,7 +45,6 @@ func traced(t trace.Tracer, id string, h fiber.Handler) fiber.Handler {
 				span.SetStatus(codes.Error, code)
 			}
 		}
-		span.End()
 		return err
 	}
 }

@@ -19,12 +19,13 @@ const (
 	maxHeaderCount = 100
 )
 
-// knownMethods are the methods Fiber routes; anything else is answered 501 and counted
-// under the metric label "OTHER".
-var knownMethods = func() map[string]bool {
-	known := make(map[string]bool, len(fiber.DefaultMethods))
+// knownMethods are the methods Fiber routes, each mapped to Fiber's own constant (a string
+// that outlives the request); anything else is answered 501 and counted under the metric
+// label "OTHER".
+var knownMethods = func() map[string]string {
+	known := make(map[string]string, len(fiber.DefaultMethods))
 	for _, m := range fiber.DefaultMethods {
-		known[m] = true
+		known[m] = m
 	}
 	return known
 }()
@@ -38,11 +39,8 @@ func requestMethod(c *fiber.Ctx) string {
 	if um, ok := web.UnknownMethod(c); ok {
 		return um
 	}
-	m := c.Method()
-	for _, known := range fiber.DefaultMethods {
-		if m == known {
-			return known
-		}
+	if known, ok := knownMethods[c.Method()]; ok {
+		return known
 	}
 	return "OTHER"
 }
@@ -71,7 +69,7 @@ func (e *edge) wrap(next fasthttp.RequestHandler) fasthttp.RequestHandler {
 			// or the connection's previous request's).
 			start = time.Now()
 		}
-		if !knownMethods[string(ctx.Method())] {
+		if _, known := knownMethods[string(ctx.Method())]; !known {
 			ctx.SetUserValue(web.UnknownMethodKey, "OTHER")
 			ctx.Request.Header.SetMethod(fiber.MethodGet)
 		}
@@ -93,7 +91,7 @@ func inspect(ctx *fasthttp.RequestCtx) *web.Error {
 			return web.NewError(http.StatusBadRequest, "invalid_request_target") // NUL, controls, spaces
 		}
 	}
-	if !knownMethods[string(ctx.Method())] {
+	if _, known := knownMethods[string(ctx.Method())]; !known {
 		return web.NewError(http.StatusNotImplemented, "method_not_implemented")
 	}
 	if proto := string(h.Protocol()); proto != "HTTP/1.1" && proto != "HTTP/1.0" {
