@@ -241,3 +241,20 @@ func TestMigrationName(t *testing.T) {
 		}
 	}
 }
+
+// README ("Adding a context"): 25 files, 24 when no field needs a type of its own.
+func TestFileCount(t *testing.T) {
+	t.Parallel()
+	for spec, want := range map[string]int{fields: 25, "amount:int,done:bool,dueAt:time?,ref:uuid": 24} {
+		c, err := newContext("invoice", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.parseFields(spec); err != nil {
+			t.Fatal(err)
+		}
+		if got := len(c.files()); got != want {
+			t.Errorf("--fields %q: %d files, want %d", spec, got, want)
+		}
+	}
+}
