@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/keelhq/keel/platform/testkit/proctest"
 )
 
 // sampleFields has every field type, required and optional, enums and decimals of two
@@ -39,7 +41,7 @@ func TestGeneratedContextInACopy(t *testing.T) {
 	}
 	t.Parallel()
 	start := time.Now()
-	root, err := moduleRoot()
+	root, err := proctest.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,13 +9,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/keelhq/keel/platform/testkit/proctest"
 )
 
 // fakeRepo makes a folder holding what the generator reads of a Keel repository: go.mod,
 // a migration, the real cmd/internal/boot/core.go, a route and an end-to-end helper.
 func fakeRepo(t *testing.T) string {
 	t.Helper()
-	root, err := moduleRoot()
+	root, err := proctest.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,6 +238,23 @@ func TestMigrationName(t *testing.T) {
 		tm, _ := time.Parse(time.RFC3339, at)
 		if got, err := migrationName(dir, "invoices", tm); err != nil || got != want {
 			t.Errorf("migrationName(%s) = %q, %v; want %q", at, got, err, want)
+		}
+	}
+}
+
+// README ("Adding a context"): 25 files, 24 when no field needs a type of its own.
+func TestFileCount(t *testing.T) {
+	t.Parallel()
+	for spec, want := range map[string]int{fields: 25, "amount:int,done:bool,dueAt:time?,ref:uuid": 24} {
+		c, err := newContext("invoice", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.parseFields(spec); err != nil {
+			t.Fatal(err)
+		}
+		if got := len(c.files()); got != want {
+			t.Errorf("--fields %q: %d files, want %d", spec, got, want)
 		}
 	}
 }

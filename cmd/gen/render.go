@@ -19,7 +19,6 @@ var templates = template.Must(template.New("gen").Funcs(template.FuncMap{
 	"quote": strconv.Quote,
 	"raw":   raw,
 	"join":  strings.Join,
-	"inc":   func(i int) int { return i + 1 },
 }).ParseFS(templateFS, "templates/*.tmpl"))
 
 // output is one file the generator writes, with its content.

@@ -15,17 +15,15 @@ import (
 	"github.com/invopop/validation"
 
 	"github.com/keelhq/keel/adapters/http/web"
+	"github.com/keelhq/keel/domain/kernel"
 	"github.com/keelhq/keel/platform/validate"
 )
 
-// Field errors of transport-level decoding.
+// Field errors of transport-level decoding; those a field value can also break are the
+// kernel's (kernel.ErrInvalidBoolean and the like), so each code is defined once.
 var (
-	errInteger    = validation.NewError("invalid_integer", "must be a whole number")
-	errBoolean    = validation.NewError("invalid_boolean", "must be true or false")
-	errUUID       = validation.NewError("invalid_uuid", "must be a valid UUID")
-	errTimestamp  = validation.NewError("invalid_timestamp", "must be an RFC 3339 timestamp")
-	errCharacters = validation.NewError("invalid_characters", "must not contain control characters")
-	errRepeated   = validation.NewError("repeated_parameter", "must be given once")
+	errInteger  = validation.NewError("invalid_integer", "must be a whole number")
+	errRepeated = validation.NewError("repeated_parameter", "must be given once")
 )
 
 // source is where a field of an input comes from.
@@ -194,7 +192,7 @@ func (p *plan) checkText(v reflect.Value, add func(field string, err error)) {
 			f = f.Elem()
 		}
 		if hasControl(f.String(), true) {
-			add(jsonName(v.Type().FieldByIndex(index)), errCharacters)
+			add(jsonName(v.Type().FieldByIndex(index)), kernel.ErrInvalidCharacters)
 		}
 	}
 }
@@ -239,7 +237,7 @@ func (pr param) set(c *fiber.Ctx, field reflect.Value) error {
 	}
 	// A cookie is opaque: its reader judges it.
 	if pr.from != fromCookie && (!utf8.ValidString(raw) || hasControl(raw, false)) {
-		return errCharacters
+		return kernel.ErrInvalidCharacters
 	}
 	switch t := field.Type(); {
 	case t == typeUUID:
@@ -248,7 +246,7 @@ func (pr param) set(c *fiber.Ctx, field reflect.Value) error {
 		id, err := uuid.Parse(raw)
 		if err != nil || len(raw) != 36 { // 36 characters: the hyphenated form
 			if pr.from != fromPath {
-				return errUUID
+				return kernel.ErrInvalidID
 			}
 			id = uuid.Nil
 		}
@@ -256,7 +254,7 @@ func (pr param) set(c *fiber.Ctx, field reflect.Value) error {
 	case t == typeTime:
 		ts, err := time.Parse(time.RFC3339Nano, raw)
 		if err != nil || ts.UTC().Year() < 1 || ts.UTC().Year() > 9999 {
-			return errTimestamp // years outside 1 to 9999 are not the timestamps of anything
+			return kernel.ErrInvalidTimestamp // years outside 1 to 9999 are not the timestamps of anything
 		}
 		field.Set(reflect.ValueOf(ts))
 	case t.Kind() == reflect.String:
@@ -264,7 +262,7 @@ func (pr param) set(c *fiber.Ctx, field reflect.Value) error {
 	case t.Kind() == reflect.Bool:
 		b, err := strconv.ParseBool(raw)
 		if err != nil {
-			return errBoolean
+			return kernel.ErrInvalidBoolean
 		}
 		field.SetBool(b)
 	default:
