@@ -14,8 +14,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/keelhq/keel/platform/testkit/proctest"
 )
 
 // sampleFields has every field type, required and optional, enums and decimals of two
@@ -41,7 +39,7 @@ func TestGeneratedContextInACopy(t *testing.T) {
 	}
 	t.Parallel()
 	start := time.Now()
-	root, err := proctest.ModuleRoot()
+	root, err := moduleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}

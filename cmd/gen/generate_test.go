@@ -9,15 +9,13 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/keelhq/keel/platform/testkit/proctest"
 )
 
 // fakeRepo makes a folder holding what the generator reads of a Keel repository: go.mod,
 // a migration, the real cmd/internal/boot/core.go, a route and an end-to-end helper.
 func fakeRepo(t *testing.T) string {
 	t.Helper()
-	root, err := proctest.ModuleRoot()
+	root, err := moduleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}

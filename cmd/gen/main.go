@@ -15,9 +15,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
-
-	"github.com/keelhq/keel/platform/testkit/proctest"
 )
 
 const usage = `usage: gen context NAME --fields "name:type,..." [--plural PLURAL] [--dry-run] [--time RFC3339] [--root DIR]
@@ -109,11 +108,29 @@ func parseArgs(args []string) (request, bool, error) {
 		req.At = t
 	}
 	if req.Root == "" {
-		root, err := proctest.ModuleRoot()
+		root, err := moduleRoot()
 		if err != nil {
-			return req, false, fmt.Errorf("%w: run gen in the repository", err)
+			return req, false, err
 		}
 		req.Root = root
 	}
 	return req, dryRun, nil
+}
+
+// moduleRoot is the folder holding go.mod, from the working directory up.
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.mod in the working directory or above it: run gen in the repository")
+		}
+		dir = parent
+	}
 }
